@@ -39,3 +39,56 @@ export interface ObjectStore {
   /** Release connections and handles. */
   close(): Promise<void>
 }
+
+/** Raised by ObjectStore.get for a name that does not exist. */
+export class StoreNotFoundError extends Error {
+  readonly blobName: string
+  constructor(name: string, location: string) {
+    super(`${name} was not found in ${location}.`)
+    this.name = 'StoreNotFoundError'
+    this.blobName = name
+  }
+}
+
+/** Raised when a store refuses an operation by design (read-only, WORM retention). Never retried. */
+export class StoreRefusedError extends Error {
+  readonly blobName: string
+  constructor(name: string, reason: string) {
+    super(`${name}: ${reason}`)
+    this.name = 'StoreRefusedError'
+    this.blobName = name
+  }
+}
+
+export type LockMode = 'exclusive' | 'shared'
+
+/** Who holds a repository lock. Written into the lock so `kvdr repo unlock` can tell people what it breaks. */
+export interface LockInfo {
+  id: string
+  mode: LockMode
+  host: string
+  pid: number
+  command: string
+  acquiredAt: Date
+  /** Last heartbeat; a lock whose holder stopped refreshing is stale. */
+  refreshedAt: Date
+}
+
+export interface HeldLock {
+  readonly info: LockInfo
+  /** Stop refreshing and release. Idempotent. */
+  release(): Promise<void>
+}
+
+/**
+ * Repository locks: any number of shared holders, or one exclusive holder. Backend-specific (blob leases on
+ * Azure, lock files on a local directory, a table in memory); all keep the store write-once compatible.
+ */
+export interface Locker {
+  /** Take a lock, waiting up to `waitMs` (default 0) for conflicting holders. Throws RepoLockedError. */
+  acquire(mode: LockMode, command: string, options?: { waitMs?: number; signal?: AbortSignal }): Promise<HeldLock>
+  /** Current holders, with whether each looks stale. */
+  list(): Promise<Array<LockInfo & { stale: boolean }>>
+  /** Remove stale locks (or all locks with `all`). Returns how many were removed. */
+  unlock(options?: { all?: boolean }): Promise<number>
+}
