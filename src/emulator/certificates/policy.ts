@@ -229,12 +229,9 @@ export interface ImportedCertificateFacts {
  * The policy Key Vault gives an imported certificate: subject, SANs, EKUs, key usage, validity and basic
  * constraints from the leaf certificate; kty/key_size/crv from its key; the content type of the imported
  * value; issuer Unknown with an EmailContacts action at 80%. From a policy sent with the import, `exportable`,
- * `reuse_key`, `lifetime_actions` and `issuer` are kept. Throws BadParameterError when the sent policy's
- * content type disagrees with the imported format.
+ * `reuse_key`, `lifetime_actions` and `issuer` are kept. Pure; throws nothing.
  */
 export function deriveImportPolicy(cert: ImportedCertificateFacts, key: KeyShape, contentType: SecretContentType, requested: CertificatePolicy = {}): CompletePolicy {
-  const sentType = requested.secret_props?.contentType
-  if (sentType !== undefined && sentType !== contentType) throw invalidProperty('policy.secret_props.contentType', `The imported content is ${contentType}.`)
   const kty = key.kty
   const issuer = requested.issuer?.name ? { ...requested.issuer, name: requested.issuer.name } : { name: 'Unknown' }
   const sans = cert.sans && Object.keys(cert.sans).length > 0 ? { sans: cert.sans } : {}
