@@ -23,6 +23,7 @@ import {
   writePfx,
   type CertificatePolicy,
 } from '../../src/emulator/certificates/x509.js'
+import { decode, int, items, seq, type Asn1 } from '../../src/emulator/certificates/x509-der.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'kvdr-x509-formats-'))
 const file = (name: string): string => join(dir, name)
@@ -172,6 +173,13 @@ describe('PFX refusals, worded as Key Vault words them', () => {
     expect(err.message).toBe(message)
     expect(err.status).toBe(400)
     expect(err.keyVaultCode).toBe('BadParameter')
+  })
+
+  it('refuses an absurd iteration count instead of spinning on it', () => {
+    const [version, authSafe, macData] = items(decode(writePfx({ key: rsa, chain: [rsaCert] })))
+    const [mac, salt] = items(macData)
+    const hostile = seq((version as Asn1).raw, (authSafe as Asn1).raw, seq((mac as Asn1).raw, (salt as Asn1).raw, int(2_000_000_000)))
+    expect(badParameter(() => readPfx(hostile)).message).toBe(Messages.pfxUnreadable)
   })
 
   it('never puts the password in the error', () => {

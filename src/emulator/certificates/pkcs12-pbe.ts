@@ -45,6 +45,16 @@ export function macHash(algorithm: string): { name: string; u: number } | undefi
   return KDF_HASHES[algorithm]
 }
 
+/** More iterations than any tool writes (OpenSSL 2048, Windows/.NET 2000, Java up to 10000): refuse, don't spin. */
+const MAX_ITERATIONS = 1_000_000
+
+/** An iteration count read from a PFX, refused when absurd. */
+export function readIterations(n: Asn1 | undefined): number {
+  const v = n === undefined ? 1n : readInt(n)
+  if (v < 1n || v > BigInt(MAX_ITERATIONS)) throw new Asn1Error(`iteration count ${v} out of range`)
+  return Number(v)
+}
+
 function repeatTo(b: Buffer, v: number): Buffer {
   if (b.length === 0) return b
   const len = v * Math.ceil(b.length / v)
@@ -131,7 +141,7 @@ export function pbeDecrypt(algorithm: Asn1, password: Pkcs12Password, data: Buff
   if (pbes1) {
     const params = items(at(parts, 1))
     const salt = readOctets(at(params, 0))
-    const iterations = Number(readInt(at(params, 1)))
+    const iterations = readIterations(at(params, 1))
     const key = pkcs12Kdf(OID.sha1, 1, password.bmp, salt, iterations, pbes1.keyLength)
     const iv = pkcs12Kdf(OID.sha1, 2, password.bmp, salt, iterations, 8)
     return pbes1.rc2Bits ? rc2Decrypt(key, pbes1.rc2Bits, iv, data) : decipher(pbes1.cipher, key, iv, data)
@@ -146,7 +156,7 @@ export function pbeDecrypt(algorithm: Asn1, password: Pkcs12Password, data: Buff
   const enc = PBES2_CIPHERS[schemeOid]
   if (!enc) throw new UnsupportedAlgorithmError(schemeOid)
   const salt = readOctets(at(kdfParams, 0))
-  const iterations = Number(readInt(at(kdfParams, 1)))
+  const iterations = readIterations(at(kdfParams, 1))
   let prf = 'sha1'
   for (const opt of kdfParams.slice(2)) {
     if (opt.tag === 16) {

@@ -6,7 +6,7 @@ import { createHmac, createPrivateKey, randomBytes, timingSafeEqual, type KeyObj
 import { Asn1Error, at, decode, explicit, implicit, int, isContext, items, nul, octet, octetContent, oid, readInt, readOctets, readOid, seq, set, Tag, type Asn1 } from './x509-der.js'
 import { BadParameterError, Messages } from './x509-errors.js'
 import { OID } from './x509-oids.js'
-import { macHash, passwordCandidates, pbeDecrypt, pbeEncrypt3Des, pkcs12Kdf, type Pkcs12Password } from './pkcs12-pbe.js'
+import { macHash, passwordCandidates, pbeDecrypt, pbeEncrypt3Des, pkcs12Kdf, readIterations, type Pkcs12Password } from './pkcs12-pbe.js'
 
 /** What a PFX holds. */
 export interface PfxContents {
@@ -73,7 +73,7 @@ function verifyMac(macData: Asn1, authSafe: Buffer, password: Pkcs12Password): v
   const algorithm = readOid(at(items(at(digestInfo, 0)), 0))
   const expected = readOctets(at(digestInfo, 1))
   const salt = readOctets(at(parts, 1))
-  const iterations = parts[2] ? Number(readInt(parts[2])) : 1
+  const iterations = readIterations(parts[2])
   const hash = macHash(algorithm)
   if (!hash) throw new Asn1Error(`unsupported MAC ${algorithm}`)
   const key = pkcs12Kdf(algorithm, 3, password.bmp, salt, iterations, hash.u)

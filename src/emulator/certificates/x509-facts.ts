@@ -74,6 +74,7 @@ export function certificateFacts(input: Uint8Array): CertificateFacts {
     const notBefore = readTime(at(validity, 0))
     const notAfter = readTime(at(validity, 1))
     const bcItems = bc ? items(bc) : []
+    const kuBits = ku ? readBits(ku) : []
     return {
       der,
       cer: der.toString('base64'),
@@ -86,7 +87,7 @@ export function certificateFacts(input: Uint8Array): CertificateFacts {
       issuer: formatName(decodeName(at(tbs, offset + 2))),
       serialNumber: x509.serialNumber.toUpperCase(),
       ...(sans && Object.keys(sans).length > 0 ? { sans } : {}),
-      keyUsage: ku ? KEY_USAGES.filter((_, i) => readBits(ku)[i] === true) : [],
+      keyUsage: KEY_USAGES.filter((_, i) => kuBits[i] === true),
       ekus: ext.has(OID.extKeyUsage) ? items(ext.get(OID.extKeyUsage)).map((e) => readOid(e)) : [],
       ...(bc ? { basicConstraints: { ca: bcItems[0]?.tag === Tag.Boolean ? readBool(bcItems[0]) : false } } : {}),
       publicKey: x509.publicKey,
