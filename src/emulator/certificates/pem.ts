@@ -11,7 +11,7 @@ export interface PemContents {
 }
 
 /** One PEM block for DER bytes: 64-character lines, LF line ends. */
-export function pemBlock(label: string, der: Uint8Array): string {
+function pemBlock(label: string, der: Uint8Array): string {
   const b64 = Buffer.from(der).toString('base64')
   return `-----BEGIN ${label}-----\n${b64.replace(/.{64}(?=.)/g, '$&\n')}\n-----END ${label}-----\n`
 }

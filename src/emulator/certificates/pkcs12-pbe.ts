@@ -110,7 +110,7 @@ const PBES2_CIPHERS: Record<string, { cipher: string; keyLength: number }> = {
 }
 
 /** Thrown for an encryption scheme this library cannot decrypt (RC4, DES, PBES1-PKCS#5, ...). */
-export class UnsupportedAlgorithmError extends Error {
+class UnsupportedAlgorithmError extends Error {
   constructor(readonly algorithm: string) {
     super(`unsupported PKCS#12 encryption algorithm ${algorithm}`)
     this.name = 'UnsupportedAlgorithmError'

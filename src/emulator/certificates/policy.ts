@@ -134,7 +134,7 @@ function checkStrings(path: string, list: unknown): void {
 }
 
 /** Validate the subject alternative names. Throws BadParameterError naming the bad field. */
-export function checkSans(sans: SubjectAlternativeNames): void {
+function checkSans(sans: SubjectAlternativeNames): void {
   checkStrings('policy.x509_props.sans.emails', sans.emails)
   checkStrings('policy.x509_props.sans.dns_names', sans.dns_names)
   checkStrings('policy.x509_props.sans.upns', sans.upns)

@@ -136,11 +136,6 @@ export function ia5(s: string): Buffer {
   return tlv(0x16, Buffer.from(s, 'latin1'))
 }
 
-/** BMPString: UTF-16 big-endian. */
-export function bmp(s: string): Buffer {
-  return tlv(0x1e, Buffer.from(s, 'utf16le').swap16())
-}
-
 function two(n: number): string {
   return String(n).padStart(2, '0')
 }

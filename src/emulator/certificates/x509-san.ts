@@ -24,7 +24,7 @@ export function parseIpAddress(text: string): Buffer | undefined {
 }
 
 /** Text form of IP address bytes: dotted IPv4, or RFC 5952 compressed IPv6. */
-export function formatIpAddress(bytes: Uint8Array): string {
+function formatIpAddress(bytes: Uint8Array): string {
   if (bytes.length === 4) return Array.from(bytes).join('.')
   if (bytes.length !== 16) throw new Asn1Error('bad iPAddress length')
   const groups: number[] = []
