@@ -14,7 +14,7 @@ import { keyErrors } from './crypto-errors.js'
 import { maxPlaintextBytes, RSA_ENCRYPTION, rsaDecrypt, rsaEncrypt, rsaSignDigest, rsaVerifyDigest } from './crypto-rsa.js'
 import type { RsaEncryptionAlgorithm, RsaKeyPair } from './crypto-rsa.js'
 import { CURVE_NAMES, decodeBase64Url, isRsaMaterial, KEY_TYPES, materialFromNodeKey, nodeKeyPair, RSA_KEY_SIZES, rsaModulusBits } from './jwk.js'
-import type { CurveName, EcKeyMaterial, KeyMaterial, KeyType, RsaKeyMaterial } from './jwk.js'
+import type { CurveName, EcKeyMaterial, KeyMaterial, KeyType } from './jwk.js'
 
 export { CryptoServiceError } from './crypto-errors.js'
 export type { KeyVaultErrorBody } from './crypto-errors.js'
@@ -39,12 +39,17 @@ export interface KeyShape {
   crv?: CurveName
 }
 
-const generate = (type: 'rsa' | 'ec', options: { modulusLength: number; publicExponent: number } | { namedCurve: string }): Promise<KeyObject> =>
-  new Promise((resolve, reject) => {
-    const done = (err: Error | null, _publicKey: KeyObject, privateKey: KeyObject): void => (err ? reject(err) : resolve(privateKey))
-    if (type === 'rsa') generateKeyPair('rsa', options as { modulusLength: number; publicExponent: number }, done)
-    else generateKeyPair('ec', options as { namedCurve: string }, done)
-  })
+/** node:crypto's key generation, on its thread pool. */
+function generateRsa(modulusLength: number): Promise<KeyObject> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair('rsa', { modulusLength, publicExponent: 0x10001 }, (err, _publicKey, privateKey) => (err ? reject(err) : resolve(privateKey))),
+  )
+}
+function generateEc(namedCurve: string): Promise<KeyObject> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair('ec', { namedCurve }, (err, _publicKey, privateKey) => (err ? reject(err) : resolve(privateKey))),
+  )
+}
 
 /**
  * Generate new key material. Runs off the event loop (RSA 4096 takes seconds).
@@ -57,11 +62,11 @@ export async function generateKey(spec: GenerateSpec): Promise<KeyMaterial> {
   if (kty === 'RSA' || kty === 'RSA-HSM') {
     const size = spec.keySize ?? 2048
     if (!(RSA_KEY_SIZES as readonly unknown[]).includes(size)) throw keyErrors.unsupportedKeySize(size, RSA_KEY_SIZES)
-    return materialFromNodeKey(kty, await generate('rsa', { modulusLength: size as number, publicExponent: 0x10001 }))
+    return materialFromNodeKey(kty, await generateRsa(size as number))
   }
   const crv = spec.crv ?? 'P-256'
   if (!(CURVE_NAMES as readonly unknown[]).includes(crv)) throw keyErrors.curveNotSupported()
-  return materialFromNodeKey(kty as KeyType, await generate('ec', { namedCurve: CURVES[crv as CurveName].nodeName }))
+  return materialFromNodeKey(kty as KeyType, await generateEc(CURVES[crv as CurveName].nodeName))
 }
 
 /** Type and RSA size or EC curve of stored material. */
@@ -130,9 +135,9 @@ function permit(key: UsableKey, operation: string): void {
   if (!key.keyOps.includes(operation)) throw keyErrors.operationNotPermitted(operation)
 }
 
-function rsaKey(key: UsableKey, alg: string): { material: RsaKeyMaterial; pair: RsaKeyPair } {
+function rsaKey(key: UsableKey, alg: string): RsaKeyPair {
   if (!isRsaMaterial(key.material)) throw keyErrors.keyTypeMismatch(key.kid, key.material.kty, alg, 'RSA')
-  return { material: key.material, pair: { ...nodeKeyPair(key.material), bits: rsaModulusBits(key.material) } }
+  return { ...nodeKeyPair(key.material), bits: rsaModulusBits(key.material) }
 }
 
 function encryptionAlgorithm(operation: string, alg: unknown): RsaEncryptionAlgorithm {
@@ -143,7 +148,7 @@ function encryptionAlgorithm(operation: string, alg: unknown): RsaEncryptionAlgo
 function seal(operation: 'encrypt' | 'wrapKey', key: UsableKey, alg: unknown, plaintext: Uint8Array): Buffer {
   const algorithm = encryptionAlgorithm(operation, alg)
   permit(key, operation)
-  const { pair } = rsaKey(key, algorithm)
+  const pair = rsaKey(key, algorithm)
   const max = maxPlaintextBytes(algorithm, pair.bits)
   if (plaintext.length > max) throw keyErrors.plaintextTooLong(plaintext.length, algorithm, pair.bits, max)
   return rsaEncrypt(pair, algorithm, plaintext)
@@ -152,7 +157,7 @@ function seal(operation: 'encrypt' | 'wrapKey', key: UsableKey, alg: unknown, pl
 function open(operation: 'decrypt' | 'unwrapKey', key: UsableKey, alg: unknown, ciphertext: Uint8Array): Buffer {
   const algorithm = encryptionAlgorithm(operation, alg)
   permit(key, operation)
-  const { pair } = rsaKey(key, algorithm)
+  const pair = rsaKey(key, algorithm)
   const length = Math.ceil(pair.bits / 8)
   if (ciphertext.length !== length) throw keyErrors.ciphertextLength(ciphertext.length, algorithm, length)
   const plaintext = rsaDecrypt(pair, algorithm, ciphertext)
@@ -210,7 +215,7 @@ const ecBytes = (material: EcKeyMaterial, member: 'x' | 'y' | 'd'): Buffer => de
  */
 export function sign(key: UsableKey, alg: unknown, digest: Uint8Array): Buffer {
   const spec = signatureAlgorithm('sign', key, alg, digest)
-  if (spec.family === 'RSA') return rsaSignDigest(rsaKey(key, alg as string).pair, spec.scheme, spec.hash, digest)
+  if (spec.family === 'RSA') return rsaSignDigest(rsaKey(key, alg as string), spec.scheme, spec.hash, digest)
   return ecdsaSignDigest(CURVES[spec.curve], ecBytes(key.material as EcKeyMaterial, 'd'), digest)
 }
 
@@ -220,7 +225,7 @@ export function sign(key: UsableKey, alg: unknown, digest: Uint8Array): Buffer {
  */
 export function verify(key: UsableKey, alg: unknown, digest: Uint8Array, signature: Uint8Array): boolean {
   const spec = signatureAlgorithm('verify', key, alg, digest)
-  if (spec.family === 'RSA') return rsaVerifyDigest(rsaKey(key, alg as string).pair, spec.scheme, spec.hash, digest, signature)
+  if (spec.family === 'RSA') return rsaVerifyDigest(rsaKey(key, alg as string), spec.scheme, spec.hash, digest, signature)
   const material = key.material as EcKeyMaterial
   return ecdsaVerifyDigest(CURVES[spec.curve], ecBytes(material, 'x'), ecBytes(material, 'y'), digest, signature)
 }
