@@ -15,7 +15,7 @@ import { collect, mapLimit } from './concurrency.js'
 import { CONFIG_BLOB, DEFAULT_PAGE_SIZE, encodeConfig, newConfig, parseConfig, type RepoConfig, verifyConfig } from './config.js'
 import { Contents, type SavedContent } from './contents.js'
 import { IntegrityError, RepoNotFoundError } from './errors.js'
-import { ForgetRecords } from './forget-records.js'
+import { type ForgetRecord, ForgetRecords } from './forget-records.js'
 import {
   type CreatedSlot,
   createSlot,
@@ -28,7 +28,7 @@ import {
   parseSlot,
   verifySlot,
 } from './keyslots.js'
-import { rollbackWarning, type SeenCache, type SeenRecord } from './seen.js'
+import { assessRollback, type SeenCache } from './seen.js'
 import { type BlobProblem, SnapshotNotFoundError, Snapshots, SNAPSHOTS_PREFIX } from './snapshots.js'
 import type { ContentId, Entry, Snapshot, SnapshotDraft, SnapshotId, SnapshotSummary } from './types.js'
 
@@ -79,6 +79,8 @@ export interface RepositoryWriter extends RepositoryReader {
   /** Pack entries into pages and commit the manifest last. See Snapshots.write. */
   writeSnapshot(draft: SnapshotDraft, entries: AsyncIterable<Entry> | Iterable<Entry>, summary: SnapshotSummary | (() => SnapshotSummary)): Promise<Snapshot>
   readonly stats: WriteStats
+  /** Warnings found while writing (a detected rollback); the caller reports them. */
+  readonly warnings: string[]
 }
 
 /** A repository opened with one of its key slots. */
@@ -120,36 +122,33 @@ export class Repository implements RepositoryReader {
   }
 
   /**
-   * All readable snapshots (oldest first), problems with unreadable ones, and a rollback warning when the
-   * newest snapshot this client saw is gone without a forget record. Advances the client's memory.
+   * All readable snapshots (oldest first), problems with unreadable ones, and a rollback warning for each
+   * snapshot this client saw that is gone without a forget record. Advances the client's memory.
    */
   async listSnapshots(): Promise<SnapshotList> {
     const [listing, forgets] = await Promise.all([this.snapshots.list(), this.forgets.list()])
-    const warnings: string[] = []
-    const cache = this.options.cache
-    if (cache) {
-      const seen = await cache.read(this.repositoryId, this.location)
-      const forgotten = new Set(forgets.records.flatMap((r) => r.snapshots.map((s) => s.id as string)))
-      const warning = rollbackWarning(seen, listing.snapshots, forgotten, cache.describe(this.repositoryId, this.location))
-      if (warning) warnings.push(warning)
-      else await this.remember(listing.snapshots, seen)
-    }
+    const warnings = await this.assess(listing.snapshots, forgets.records)
     return { snapshots: listing.snapshots, problems: [...listing.problems, ...forgets.problems], warnings }
   }
 
-  /** Record the newest of `snapshots` in the client cache if it is newer than what was remembered. */
-  private async remember(snapshots: Snapshot[], seen: SeenRecord | undefined): Promise<void> {
+  /** Compare `present` with the client cache, persist what changed, and return rollback warnings. */
+  private async assess(present: Snapshot[], records: ForgetRecord[]): Promise<string[]> {
     const cache = this.options.cache
-    if (!cache) return
-    const newest = snapshots.reduce<Snapshot | undefined>((m, s) => (!m || s.seq > m.seq ? s : m), undefined)
-    if (seen && (!newest || (seen.newest && seen.newest.seq >= newest.seq))) return
-    await cache.write({
-      repositoryId: this.repositoryId,
-      location: this.location,
-      keyFingerprint: keyFingerprint(this.keys.idKey),
-      ...(newest ? { newest: { id: newest.id, seq: newest.seq, time: newest.time } } : seen?.newest ? { newest: seen.newest } : {}),
-      updated: new Date(this.clock.now()).toISOString(),
-    })
+    if (!cache) return []
+    const seen = await cache.read(this.repositoryId, this.location)
+    const forgotten = new Set(records.flatMap((r) => r.snapshots.map((s) => s.id as string)))
+    const a = assessRollback(seen, present, forgotten, cache.describe(this.repositoryId, this.location))
+    if (a.changed) {
+      await cache.write({
+        repositoryId: this.repositoryId,
+        location: this.location,
+        keyFingerprint: keyFingerprint(this.keys.idKey),
+        ...(a.newest ? { newest: a.newest } : {}),
+        ...(a.missing.length ? { missing: a.missing } : {}),
+        updated: new Date(this.clock.now()).toISOString(),
+      })
+    }
+    return a.warnings
   }
 
   loadSnapshot(id: SnapshotId): Promise<Snapshot> {
@@ -202,25 +201,32 @@ export class Repository implements RepositoryReader {
     return this.withLock('shared', command, () => fn(new Writer(this)))
   }
 
-  /** @internal Write a snapshot and remember it as the newest seen. */
-  async commitSnapshot(draft: SnapshotDraft, entries: AsyncIterable<Entry> | Iterable<Entry>, summary: SnapshotSummary | (() => SnapshotSummary)): Promise<Snapshot> {
+  /**
+   * @internal Write a snapshot, then compare the repository (as listed for the commit) with the client
+   * cache. Returns the snapshot and any rollback warnings.
+   */
+  async commitSnapshot(
+    draft: SnapshotDraft,
+    entries: AsyncIterable<Entry> | Iterable<Entry>,
+    summary: SnapshotSummary | (() => SnapshotSummary),
+  ): Promise<{ snapshot: Snapshot; warnings: string[] }> {
     const cache = this.options.cache
     const seen = cache ? await cache.read(this.repositoryId, this.location) : undefined
     const forgets = await this.forgets.list()
-    const snapshot = await this.snapshots.write(draft, entries, summary, {
+    const { snapshot, others } = await this.snapshots.write(draft, entries, summary, {
       pageSize: this.config.pageSize,
       now: new Date(this.clock.now()),
       tool: { name: 'kvdr', version: this.options.toolVersion ?? 'unknown' },
-      seqFloor: seen?.newest?.seq ?? 0,
+      seqFloor: Math.max(seen?.newest?.seq ?? 0, ...(seen?.missing ?? []).map((m) => m.seq)),
       forgottenMaxSeq: Math.max(0, ...forgets.records.flatMap((r) => r.snapshots.map((s) => s.seq))),
     })
-    if (cache) await this.remember([snapshot], seen)
-    return snapshot
+    return { snapshot, warnings: await this.assess([...others, snapshot], forgets.records) }
   }
 }
 
 class Writer implements RepositoryWriter {
   readonly stats: WriteStats = { contentsCreated: 0, contentsReused: 0, bytesUploaded: 0 }
+  readonly warnings: string[] = []
   constructor(private readonly repo: Repository) {}
   get location(): string {
     return this.repo.location
@@ -251,8 +257,10 @@ class Writer implements RepositoryWriter {
     } else this.stats.contentsReused++
     return saved.id
   }
-  writeSnapshot(draft: SnapshotDraft, entries: AsyncIterable<Entry> | Iterable<Entry>, summary: SnapshotSummary | (() => SnapshotSummary)): Promise<Snapshot> {
-    return this.repo.commitSnapshot(draft, entries, summary)
+  async writeSnapshot(draft: SnapshotDraft, entries: AsyncIterable<Entry> | Iterable<Entry>, summary: SnapshotSummary | (() => SnapshotSummary)): Promise<Snapshot> {
+    const { snapshot, warnings } = await this.repo.commitSnapshot(draft, entries, summary)
+    this.warnings.push(...warnings)
+    return snapshot
   }
 }
 

@@ -10,12 +10,22 @@ import { sha256 } from '../crypto/mac.js'
 import { isRecord, utf8 } from './encoding.js'
 import type { Snapshot } from './types.js'
 
+/** A snapshot as the client remembers it. */
+export interface SeenSnapshot {
+  id: string
+  seq: number
+  time: string
+}
+
 /** What a client remembers about one repository at one location. Holds no secrets. */
 export interface SeenRecord {
   repositoryId: string
   location: string
   keyFingerprint: string
-  newest?: { id: string; seq: number; time: string }
+  /** The highest-sequence snapshot seen. */
+  newest?: SeenSnapshot
+  /** Snapshots seen that later vanished without a forget record; kept until a person deletes the file. */
+  missing?: SeenSnapshot[]
   updated: string
 }
 
@@ -65,18 +75,35 @@ export class DirectorySeenCache implements SeenCache {
   }
 }
 
+/** The outcome of comparing the repository with the client's memory. */
+export interface RollbackAssessment {
+  warnings: string[]
+  /** The snapshot to remember as newest, and the snapshots to keep reporting as missing. */
+  newest?: SeenSnapshot
+  missing: SeenSnapshot[]
+  changed: boolean
+}
+
 /**
- * Compare what is in the repository with what this client saw. Returns a warning when the newest snapshot
- * it saw is gone and no forget record names it (a rollback), else undefined.
+ * Compare what is in the repository with what this client saw. A snapshot it saw (the newest, or one already
+ * reported) that is gone without a forget record is a rollback: reported now and on every later run until a
+ * person deletes the cache file. The remembered newest only moves forward.
  */
-export function rollbackWarning(seen: SeenRecord | undefined, present: Snapshot[], forgotten: Set<string>, cacheFile: string): string | undefined {
-  const newest = seen?.newest
-  if (!newest) return undefined
-  if (present.some((s) => s.id === newest.id) || forgotten.has(newest.id)) return undefined
-  const highest = present.reduce((m, s) => Math.max(m, s.seq), 0)
-  return (
-    `The repository went backwards: snapshot ${newest.id.slice(0, 8)} (sequence ${newest.seq}, ${newest.time}) that this machine saw is gone, ` +
-    `no forget record explains it, and the highest sequence now present is ${highest}. Someone may have deleted the newest snapshots. ` +
-    `Investigate before relying on "latest"; if the repository was restored from an older copy on purpose, delete ${cacheFile}.`
+export function assessRollback(seen: SeenRecord | undefined, present: Snapshot[], forgotten: Set<string>, cacheFile: string): RollbackAssessment {
+  const ids = new Set(present.map((s) => s.id as string))
+  const candidates = new Map<string, SeenSnapshot>()
+  for (const s of [...(seen?.missing ?? []), ...(seen?.newest ? [seen.newest] : [])]) candidates.set(s.id, s)
+  const missing = [...candidates.values()].filter((s) => !ids.has(s.id) && !forgotten.has(s.id)).sort((a, b) => a.seq - b.seq)
+  const top = present.reduce<Snapshot | undefined>((m, s) => (!m || s.seq > m.seq ? s : m), undefined)
+  let newest = seen?.newest
+  if (top && (!newest || top.seq > newest.seq)) newest = { id: top.id, seq: top.seq, time: top.time }
+  const highest = top?.seq ?? 0
+  const warnings = missing.map(
+    (m) =>
+      `The repository went backwards: snapshot ${m.id.slice(0, 8)} (sequence ${m.seq}, ${m.time}) that this machine saw is gone, ` +
+      `no forget record explains it, and the highest sequence now present is ${highest}. Someone may have deleted the newest snapshots. ` +
+      `Investigate before relying on "latest"; once resolved (or if the repository was restored from an older copy on purpose), delete ${cacheFile}.`,
   )
+  const changed = !seen || newest?.id !== seen.newest?.id || missing.length !== (seen.missing ?? []).length
+  return { warnings, ...(newest ? { newest } : {}), missing, changed }
 }

@@ -165,14 +165,15 @@ export class Snapshots {
   /**
    * Write a snapshot: entries are packed into sealed pages of `pageSize` as they arrive, then the manifest
    * is written last with putIfAbsent (the commit point). If this throws before the manifest, no snapshot
-   * is visible and every page written stays reusable. The caller holds a shared lock.
+   * is visible and every page written stays reusable. The caller holds a shared lock. Returns the snapshot
+   * and the other snapshots as listed just before the commit.
    */
   async write(
     draft: SnapshotDraft,
     entries: AsyncIterable<Entry> | Iterable<Entry>,
     summary: SnapshotSummary | (() => SnapshotSummary),
     opts: WriteOptions,
-  ): Promise<Snapshot> {
+  ): Promise<{ snapshot: Snapshot; others: Snapshot[] }> {
     if (!draft.vault || typeof draft.vault.url !== 'string' || draft.vault.url === '') throw new UsageError('A snapshot needs the URL of its vault.')
     const pages: ContentId[] = []
     let buffer: Entry[] = []
@@ -218,7 +219,7 @@ export class Snapshots {
     const id = snapshotIdHex(this.keys.idKey, plain) as SnapshotId
     await this.store.putIfAbsent(snapshotBlobName(id), sealEnvelope(this.keys.encKey, 'snapshot', this.context(id), plain))
     const { format: _f, version: _v, repositoryId: _r, pageSize: _p, ...rest } = body
-    return { id, ...rest }
+    return { snapshot: { id, ...rest }, others: snapshots }
   }
 }
 

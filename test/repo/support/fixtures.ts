@@ -5,20 +5,15 @@ import { join } from 'node:path'
 import { afterEach } from 'vitest'
 import { MemoryLocker } from '../../../src/cli/location.js'
 import { type Clock, ManualClock } from '../../../src/core/clock.js'
-import type { ScryptParams } from '../../../src/crypto/kdf.js'
+import { emptySummary, FAST_KDF, PASSPHRASE, valueOf, VAULT } from './data.js'
 import { type CreatedSlot, type NewSlot } from '../../../src/repo/keyslots.js'
 import { initRepository, openRepository, type Repository } from '../../../src/repo/repository.js'
 import { DirectorySeenCache } from '../../../src/repo/seen.js'
-import type { ContentId, Entry, Snapshot, SnapshotSummary } from '../../../src/repo/types.js'
+import type { ContentId, Entry, Snapshot } from '../../../src/repo/types.js'
 import { MemoryStore } from '../../../src/store/memory.js'
 import type { Locker, ObjectStore } from '../../../src/store/types.js'
 
-/** Minimum scrypt cost the format accepts: keeps tests fast. Real repositories use 2^17. */
-export const FAST_KDF: ScryptParams = { N: 1024, r: 8, p: 1 }
-export const PASSPHRASE = 'correct horse battery staple'
-export const VAULT = { url: 'https://prod-kv.vault.azure.net', subscriptionId: '00000000-0000-0000-0000-000000000001', region: 'westeurope', geography: 'Europe' }
-
-export const emptySummary = (done = 0): SnapshotSummary => ({ done, warnings: 0, errors: 0, problems: [] })
+export { emptySummary, FAST_KDF, names, PASSPHRASE, valueOf, VAULT } from './data.js'
 
 /** A fresh temporary directory, removed after the current test. */
 export async function tempDir(prefix = 'kvdr-test-'): Promise<string> {
@@ -63,8 +58,6 @@ export function reopen(store: ObjectStore, locker: Locker, opts: { passphrase?: 
   )
 }
 
-/** Values stored as contents by `backupLike`: distinct per name and `generation`. */
-export const valueOf = (name: string, generation: number): string => `value-of-${name}-gen-${generation}`
 
 /**
  * What the backup layer will do: save one content per object, then write a snapshot whose entries
@@ -82,7 +75,6 @@ export async function backupLike(repo: Repository, names: string[], options: { g
   })
 }
 
-export const names = (n: number, prefix = 'secret'): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`)
 
 /** Collect a snapshot's entries. */
 export async function entriesOf(repo: Repository, snap: Snapshot): Promise<Entry[]> {
