@@ -84,6 +84,9 @@ describe('opening errors', () => {
     expect(r.stderr).toMatch(/Try this: The passphrase is wrong/)
     expect(r.stderr + r.stdout).not.toContain('a wrong passphrase!')
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/) // no stack trace without --debug
+    const debug = await run(RepoCheck, ['--repo', repo, '--password-file', wrong, '--debug'])
+    expect(debug.code).toBe(12)
+    expect(debug.stderr).toMatch(/RepoKeyError: Cannot open[\s\S]*\n\s+at .*keyslots\.ts:\d+/)
     const j = await run(RepoCheck, ['--repo', repo, '--password-file', wrong, '--json'])
     expect(json<{ error: { code: string; exitCode: number } }>(j).error).toMatchObject({ code: 'REPO_KEY', exitCode: 12 })
   })
