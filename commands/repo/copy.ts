@@ -25,6 +25,7 @@ export default class RepoCopy extends KvdrCommand {
     const target = await openLocation(flags.to)
     try {
       const result = await withRepository(flags, { toolVersion: this.config.version }, (repo) => copyRepository(repo, target, { snapshots: argv as string[] }))
+      this.warnAll(result.warnings)
       this.output(
         result,
         (r) =>

@@ -1,8 +1,6 @@
 /** Keyed hashing (HMAC-SHA256), plain digests, random bytes and constant-time comparison. */
 import { createHash, createHmac, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto'
 
-export const MAC_BYTES = 32
-
 /**
  * HMAC-SHA256 of the concatenation of `parts`. Callers make the concatenation unambiguous themselves
  * (fixed domain labels, NUL separators in strings that cannot contain NUL, or length prefixes).

@@ -33,6 +33,8 @@ export interface CopyResult {
   contents: { copied: number; skipped: number; bytes: number }
   /** Source snapshots that could not be read (not copied). */
   problems: BlobProblem[]
+  /** Rollback warnings about the source (see listSnapshots). */
+  warnings: string[]
 }
 
 /**
@@ -44,7 +46,7 @@ export async function copyRepository(source: Repository, target: CopyTarget, opt
     const initialized = await prepareTarget(source, target.store)
     const replica = new Repository(target.store, source.config, source.keys, source.openedWith, { locker: target.locker, clock: source.clock })
     return replica.withLock('shared', 'repo copy', async () => {
-      const result: CopyResult = { target: target.store.location, initialized, snapshots: { copied: [], skipped: [] }, contents: { copied: 0, skipped: 0, bytes: 0 }, problems: [] }
+      const result: CopyResult = { target: target.store.location, initialized, snapshots: { copied: [], skipped: [] }, contents: { copied: 0, skipped: 0, bytes: 0 }, problems: [], warnings: [] }
       let chosen: Snapshot[]
       if (options.snapshots && options.snapshots.length > 0) {
         chosen = []
@@ -53,6 +55,7 @@ export async function copyRepository(source: Repository, target: CopyTarget, opt
         const listing = await source.listSnapshots()
         chosen = listing.snapshots
         result.problems.push(...listing.problems)
+        result.warnings.push(...listing.warnings)
       }
       const present = new Set(await replica.snapshots.names())
       const stored = new Set((await collect(target.store.list('data/'))).map((b) => b.name))

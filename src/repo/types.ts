@@ -108,8 +108,3 @@ export function contentBlobName(hex: string): string {
 export function snapshotBlobName(id: SnapshotId): string {
   return `snapshots/${id}`
 }
-
-/** First 8 hex of a snapshot id, as shown in tables. */
-export function shortId(id: string): string {
-  return id.slice(0, 8)
-}
