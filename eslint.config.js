@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint'
 
 const emulator = { group: ['**/emulator/**', '**/emulator/*.js'], message: 'Only src/emulator, `kvdr emulator`, the demo and tests may use the emulator.' }
 const keyvaultSdk = { group: ['@azure/keyvault-*'], message: 'Only src/vault (and the emulator) talks to Key Vault.' }
-const nodeCrypto = { group: ['node:crypto', 'crypto'], message: 'Cryptography lives in src/crypto.' }
+const nodeCrypto = { regex: '^(node:)?crypto$', message: 'Cryptography lives in src/crypto.' }
 const azureAny = { group: ['@azure/*'], message: 'Commands call the library; they do not use Azure SDKs.' }
 
 export default tseslint.config(

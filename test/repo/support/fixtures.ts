@@ -1,0 +1,91 @@
+/** Shared test fixtures: cheap KDF parameters, repositories in memory, sample entries and snapshots. */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach } from 'vitest'
+import { MemoryLocker } from '../../../src/cli/location.js'
+import { type Clock, ManualClock } from '../../../src/core/clock.js'
+import { emptySummary, FAST_KDF, PASSPHRASE, valueOf, VAULT } from './data.js'
+import { type CreatedSlot, type NewSlot } from '../../../src/repo/keyslots.js'
+import { initRepository, openRepository, type Repository } from '../../../src/repo/repository.js'
+import { DirectorySeenCache } from '../../../src/repo/seen.js'
+import type { ContentId, Entry, Snapshot } from '../../../src/repo/types.js'
+import { MemoryStore } from '../../../src/store/memory.js'
+import type { Locker, ObjectStore } from '../../../src/store/types.js'
+
+export { emptySummary, FAST_KDF, names, PASSPHRASE, valueOf, VAULT } from './data.js'
+
+/** A fresh temporary directory, removed after the current test. */
+export async function tempDir(prefix = 'kvdr-test-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  afterEach(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export interface TestRepo {
+  store: MemoryStore
+  locker: Locker
+  clock: ManualClock
+  repo: Repository
+  slots: CreatedSlot[]
+  cache?: DirectorySeenCache
+}
+
+/** A repository in a MemoryStore with a passphrase slot (and any extra slots), on a manual clock. */
+export async function memoryRepo(options: { extraSlots?: NewSlot[]; pageSize?: number; cacheDir?: string; clock?: ManualClock; store?: MemoryStore } = {}): Promise<TestRepo> {
+  const clock = options.clock ?? new ManualClock(Date.parse('2026-03-01T12:00:00Z'), { running: false })
+  const store = options.store ?? new MemoryStore({ name: 'test', clock })
+  const locker = new MemoryLocker(clock)
+  const cache = options.cacheDir ? new DirectorySeenCache(options.cacheDir) : undefined
+  const { repo, slots } = await initRepository(store, {
+    locker,
+    clock,
+    toolVersion: 'test',
+    kdf: FAST_KDF,
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    ...(cache ? { cache } : {}),
+    slots: [{ type: 'passphrase', passphrase: PASSPHRASE, kdf: FAST_KDF }, ...(options.extraSlots ?? [])],
+  })
+  return { store, locker, clock, repo, slots, ...(cache ? { cache } : {}) }
+}
+
+/** Open an existing repository with a passphrase. */
+export function reopen(store: ObjectStore, locker: Locker, opts: { passphrase?: string; recoveryKey?: Uint8Array; clock?: Clock; cache?: DirectorySeenCache } = {}): Promise<Repository> {
+  return openRepository(
+    store,
+    { ...(opts.recoveryKey ? { recoveryKey: opts.recoveryKey } : { passphrase: opts.passphrase ?? PASSPHRASE }) },
+    { locker, toolVersion: 'test', ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.cache ? { cache: opts.cache } : {}) },
+  )
+}
+
+
+/**
+ * What the backup layer will do: save one content per object, then write a snapshot whose entries
+ * reference them. Returns the snapshot.
+ */
+export async function backupLike(repo: Repository, names: string[], options: { generation?: number; vault?: typeof VAULT; tags?: string[]; time?: Date } = {}): Promise<Snapshot> {
+  const generation = options.generation ?? 1
+  return repo.withWriter('backup', async (w) => {
+    const refs = new Map<string, ContentId>()
+    for (const name of names) refs.set(name, await w.saveContent('secret-value', new TextEncoder().encode(valueOf(name, generation))))
+    async function* entries(): AsyncIterable<Entry> {
+      for (const name of names) yield { kind: 'secret', name, refs: [refs.get(name) as ContentId], data: { enabled: true, tags: { team: 'core' }, generation } }
+    }
+    return w.writeSnapshot({ vault: options.vault ?? VAULT, ...(options.tags ? { tags: options.tags } : {}), ...(options.time ? { time: options.time } : {}) }, entries(), emptySummary(names.length))
+  })
+}
+
+
+/** Collect a snapshot's entries. */
+export async function entriesOf(repo: Repository, snap: Snapshot): Promise<Entry[]> {
+  const out: Entry[] = []
+  for await (const e of repo.entries(snap)) out.push(e)
+  return out
+}
+
+/** Every blob name in a store. */
+export async function blobNames(store: ObjectStore, prefix = ''): Promise<string[]> {
+  const out: string[] = []
+  for await (const b of store.list(prefix)) out.push(b.name)
+  return out.sort()
+}
