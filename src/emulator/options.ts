@@ -4,7 +4,7 @@
  * source, the field path and what is wrong.
  */
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { UsageError } from '../core/errors.js'
 import { geographyOf } from './geography.js'
 import type { PagingMode } from './http/paging.js'
@@ -157,7 +157,7 @@ export function resolveConfig(config: EmulatorConfig, source = 'emulator options
   const raw = c.object(config, 'the configuration', CONFIG_KEYS)
   const port = raw.port === undefined ? 0 : c.int(raw.port, 'port', 0, 65535)
   const host = raw.host === undefined ? '127.0.0.1' : c.string(raw.host, 'host')
-  const dataDir = raw.dataDir === undefined ? defaultDataDir() : c.string(raw.dataDir, 'dataDir')
+  const dataDir = resolve(raw.dataDir === undefined ? defaultDataDir() : c.string(raw.dataDir, 'dataDir'))
   const hostNames = c.hostNames(raw.hostNames, 'hostNames')
   if (raw.paging !== undefined && raw.paging !== 'ragged' && raw.paging !== 'full') c.fail('paging', `must be 'ragged' or 'full' (got ${describe(raw.paging)}).`)
   const paging: PagingMode = (raw.paging as PagingMode | undefined) ?? 'ragged'

@@ -1,9 +1,9 @@
 /**
  * TLS for the emulator: a local CA created once per data directory (and reused), and a server certificate signed
- * by it whose SANs cover localhost, 127.0.0.1, ::1, *.vault.azure.net and any configured host names. Keys are
- * RSA-2048 made with node:crypto (fast); certificates are built with node-forge.
+ * by it whose SANs cover localhost, 127.0.0.1, ::1, *.vault.azure.net and any configured host names (kept per set
+ * of names). Keys are RSA-2048 made with node:crypto (fast); certificates are built with node-forge.
  */
-import { generateKeyPair as generateKeyPairCb, randomBytes } from 'node:crypto'
+import { createHash, generateKeyPair as generateKeyPairCb, randomBytes, sign, X509Certificate } from 'node:crypto'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import forge from 'node-forge'
@@ -36,6 +36,16 @@ async function newRsaKeyPem(): Promise<string> {
   return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
 }
 
+/** Sign `cert` with sha256WithRSAEncryption using node:crypto (node-forge's pure-JS RSA takes ~0.3 s per signature). */
+function signCertificate(cert: forge.pki.Certificate, signerKeyPem: string): void {
+  const c = cert as forge.pki.Certificate & { tbsCertificate: forge.asn1.Asn1 }
+  c.signatureOid = forge.pki.oids.sha256WithRSAEncryption as string
+  c.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption as string
+  c.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(x: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(c)
+  const tbs = Buffer.from(forge.asn1.toDer(c.tbsCertificate).getBytes(), 'binary')
+  c.signature = sign('sha256', tbs, signerKeyPem).toString('binary')
+}
+
 function serial(): string {
   const b = randomBytes(16)
   b[0] = (b[0] as number) & 0x7f // positive
@@ -57,7 +67,7 @@ async function createCaBundle(): Promise<string> {
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ])
-  cert.sign(key, forge.md.sha256.create())
+  signCertificate(cert, keyPem)
   return `${keyPem}${forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n')}`
 }
 
@@ -74,12 +84,24 @@ function splitBundle(bundle: string): { keyPem: string; certPem: string } {
  */
 export async function prepareTls(dataDir: string, extraDnsNames: readonly string[]): Promise<TlsMaterial> {
   await ensureDataDir(dataDir)
-  const ca = splitBundle(await readOrCreate(join(dataDir, 'ca.bundle.pem'), createCaBundle))
+  const [bundle, keyPem] = await Promise.all([readOrCreate(join(dataDir, 'ca.bundle.pem'), createCaBundle), readOrCreate(join(dataDir, 'server.key.pem'), newRsaKeyPem)])
+  const ca = splitBundle(bundle)
   const caPath = join(dataDir, 'ca.pem')
   await writeShared(caPath, ca.certPem)
-  const keyPem = await readOrCreate(join(dataDir, 'server.key.pem'), newRsaKeyPem)
 
-  const caKey = forge.pki.privateKeyFromPem(ca.keyPem)
+  const dns = [...new Set([...BUILTIN_DNS_NAMES, ...extraDnsNames.map((h) => h.toLowerCase())])].sort()
+  // Signing in pure JS is slow; a certificate for the same CA, key and names is kept and reused until near expiry.
+  const id = createHash('sha256').update(ca.certPem).update(keyPem).update(dns.join(',')).digest('hex').slice(0, 16)
+  const certPath = join(dataDir, `server-${id}.cert.pem`)
+  let certPem = await readOrCreate(certPath, () => issueServerCert(ca, keyPem, dns))
+  if (new Date(new X509Certificate(certPem).validTo).getTime() - Date.now() < 30 * 86_400_000) {
+    certPem = issueServerCert(ca, keyPem, dns)
+    await writeShared(certPath, certPem)
+  }
+  return { caPem: ca.certPem, caPath, keyPem, certPem }
+}
+
+function issueServerCert(ca: { keyPem: string; certPem: string }, keyPem: string, dns: readonly string[]): string {
   const caCert = forge.pki.certificateFromPem(ca.certPem)
   const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey
   const cert = forge.pki.createCertificate()
@@ -89,7 +111,6 @@ export async function prepareTls(dataDir: string, extraDnsNames: readonly string
   cert.validity.notAfter = new Date(Date.now() + 365 * 86_400_000)
   cert.setSubject([{ name: 'commonName', value: 'localhost' }])
   cert.setIssuer(caCert.subject.attributes)
-  const dns = [...new Set([...BUILTIN_DNS_NAMES, ...extraDnsNames.map((h) => h.toLowerCase())])]
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -98,6 +119,6 @@ export async function prepareTls(dataDir: string, extraDnsNames: readonly string
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ])
-  cert.sign(caKey, forge.md.sha256.create())
-  return { caPem: ca.certPem, caPath, keyPem, certPem: forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n') }
+  signCertificate(cert, ca.keyPem)
+  return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n')
 }

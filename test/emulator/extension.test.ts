@@ -74,7 +74,7 @@ describe('pipeline stages', () => {
     await client.updateSecretProperties('audited', '', { tags: { a: 'b' } })
     for await (const _ of client.listPropertiesOfSecrets());
     for await (const _ of client.listPropertiesOfSecretVersions('audited'));
-    const blob = await client.backupSecret('audited')
+    const blob = (await client.backupSecret('audited')) as Uint8Array
     await (await client.beginDeleteSecret('audited', FAST_POLL)).pollUntilDone()
     for await (const _ of client.listDeletedSecrets());
     await (await client.beginRecoverDeletedSecret('audited', FAST_POLL)).pollUntilDone()
