@@ -159,6 +159,16 @@ describe('secret details', () => {
     expect(got.value).toBe('v')
   })
 
+  it('reports previousVersion to 2025-07-01 clients once a secret has one, and never to 7.x clients', async () => {
+    const first = await client.setSecret('with-history', 'a')
+    expect(first.properties.previousVersion).toBeUndefined()
+    const second = await client.setSecret('with-history', 'b')
+    expect(second.properties.previousVersion).toBe(first.properties.version)
+    expect((await client.getSecret('with-history')).properties.previousVersion).toBe(first.properties.version)
+    const older = secretClient(em, 'kv-primary', 'host', '7.6')
+    expect((await older.getSecret('with-history')).properties.previousVersion).toBeUndefined()
+  })
+
   it('refuses outContentType on a secret that is not behind a certificate, as the service does', async () => {
     await client.setSecret('plain-pfx-typed', 'not-a-pfx', { contentType: 'application/x-pkcs12' })
     const err = await rejection(client.getSecret('plain-pfx-typed', { outContentType: 'application/x-pem-file' }))

@@ -3,6 +3,7 @@
  * used by the certificates module for the managed secret behind each certificate), and the wire shapes
  * (SecretBundle, SecretItem, DeletedSecretBundle, DeletedSecretItem) built from the request's own base URL.
  */
+import type { HandlerContext } from '../http/router.js'
 import { SECRET_LABELS } from '../model/messages.js'
 import type { Vault } from '../model/vault.js'
 import { latest, type ObjectRecord, type VersionedCollection, type VersionRecord } from '../model/versioned.js'
@@ -26,6 +27,14 @@ export function secretsOf(vault: Vault): VersionedCollection<SecretPayload> {
   return vault.collection<SecretPayload>(SECRETS_COLLECTION, SECRET_LABELS)
 }
 
+/** What rendering depends on: the address the client used, the vault, and the api-version it asked for. */
+export type View = Pick<HandlerContext, 'baseUrl' | 'vault' | 'apiVersion'>
+
+/** `previousVersion` exists from api-version 2025-07-01 on (7.x responses never carry it). */
+export function hasPreviousVersion(apiVersion: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}/.test(apiVersion) && apiVersion.slice(0, 10) >= '2025-07-01'
+}
+
 /** `https://host/secrets/name[/version]`. */
 export function secretId(baseUrl: string, name: string, version?: string): string {
   return version === undefined ? `${baseUrl}/secrets/${name}` : `${baseUrl}/secrets/${name}/${version}`
@@ -44,46 +53,34 @@ function attributes(vault: Vault, v: VersionRecord<SecretPayload>): Record<strin
   }
 }
 
-function common(
-  baseUrl: string,
-  vault: Vault,
-  record: ObjectRecord<SecretPayload>,
-  v: VersionRecord<SecretPayload>,
-): Record<string, unknown> {
+function common(view: View, record: ObjectRecord<SecretPayload>, v: VersionRecord<SecretPayload>): Record<string, unknown> {
   return {
     ...(v.payload.contentType === undefined ? {} : { contentType: v.payload.contentType }),
-    attributes: attributes(vault, v),
+    attributes: attributes(view.vault, v),
     ...(v.tags && Object.keys(v.tags).length > 0 ? { tags: { ...v.tags } } : {}),
-    ...(v.payload.keyPath === undefined ? {} : { kid: `${baseUrl}/${v.payload.keyPath}` }),
+    ...(v.payload.keyPath === undefined ? {} : { kid: `${view.baseUrl}/${v.payload.keyPath}` }),
     ...(record.managed ? { managed: true } : {}),
   }
 }
 
 /** SecretBundle. The value is included only when asked (GET and set); update, recover and restore omit it. */
 export function secretBundle(
-  baseUrl: string,
-  vault: Vault,
+  view: View,
   record: ObjectRecord<SecretPayload>,
   v: VersionRecord<SecretPayload>,
   options: { value?: string | undefined } = {},
 ): Record<string, unknown> {
   return {
     ...(options.value === undefined ? {} : { value: options.value }),
-    id: secretId(baseUrl, record.name, v.version),
-    ...common(baseUrl, vault, record, v),
-    ...(v.previousVersion === undefined ? {} : { previousVersion: v.previousVersion }),
+    id: secretId(view.baseUrl, record.name, v.version),
+    ...common(view, record, v),
+    ...(v.previousVersion !== undefined && hasPreviousVersion(view.apiVersion) ? { previousVersion: v.previousVersion } : {}),
   }
 }
 
 /** SecretItem: metadata only, never the value. `withVersion` for version listings. */
-export function secretItem(
-  baseUrl: string,
-  vault: Vault,
-  record: ObjectRecord<SecretPayload>,
-  v: VersionRecord<SecretPayload>,
-  withVersion: boolean,
-): Record<string, unknown> {
-  return { id: secretId(baseUrl, record.name, withVersion ? v.version : undefined), ...common(baseUrl, vault, record, v) }
+export function secretItem(view: View, record: ObjectRecord<SecretPayload>, v: VersionRecord<SecretPayload>, withVersion: boolean): Record<string, unknown> {
+  return { id: secretId(view.baseUrl, record.name, withVersion ? v.version : undefined), ...common(view, record, v) }
 }
 
 function deletedFields(baseUrl: string, record: ObjectRecord<SecretPayload>): Record<string, unknown> {
@@ -97,11 +94,11 @@ function deletedFields(baseUrl: string, record: ObjectRecord<SecretPayload>): Re
 }
 
 /** DeletedSecretBundle (latest version, no value). */
-export function deletedSecretBundle(baseUrl: string, vault: Vault, record: ObjectRecord<SecretPayload>): Record<string, unknown> {
-  return { ...deletedFields(baseUrl, record), ...secretBundle(baseUrl, vault, record, latest(record)) }
+export function deletedSecretBundle(view: View, record: ObjectRecord<SecretPayload>): Record<string, unknown> {
+  return { ...deletedFields(view.baseUrl, record), ...secretBundle(view, record, latest(record)) }
 }
 
 /** DeletedSecretItem (id without version). */
-export function deletedSecretItem(baseUrl: string, vault: Vault, record: ObjectRecord<SecretPayload>): Record<string, unknown> {
-  return { ...deletedFields(baseUrl, record), ...secretItem(baseUrl, vault, record, latest(record), false) }
+export function deletedSecretItem(view: View, record: ObjectRecord<SecretPayload>): Record<string, unknown> {
+  return { ...deletedFields(view.baseUrl, record), ...secretItem(view, record, latest(record), false) }
 }

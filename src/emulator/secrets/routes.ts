@@ -61,10 +61,11 @@ function setSecret(ctx: HandlerContext): HandlerResult {
   if (secrets.phase(name) === 'active') refuseManaged(secrets.active(name), 'set')
   const { record, version } = secrets.create(name, {
     payload: { value, ...(contentType === undefined ? {} : { contentType }) },
+    trackPreviousVersion: true,
     ...(tags === undefined ? {} : { tags }),
     ...(attributes === undefined ? {} : { attributes }),
   })
-  return ok(secretBundle(ctx.baseUrl, ctx.vault, record, version, { value }))
+  return ok(secretBundle(ctx, record, version, { value }))
 }
 
 function getSecret(ctx: HandlerContext): HandlerResult {
@@ -76,7 +77,7 @@ function getSecret(ctx: HandlerContext): HandlerResult {
   const out = ctx.query.get('outContentType')
   let { value, contentType } = version.payload
   if (out !== null) ({ value, contentType } = transformSecret(value, contentType, record.managed, out))
-  const bundle = secretBundle(ctx.baseUrl, ctx.vault, record, version, { value })
+  const bundle = secretBundle(ctx, record, version, { value })
   return ok(contentType === undefined ? bundle : { ...bundle, contentType })
 }
 
@@ -93,13 +94,13 @@ function updateSecret(ctx: HandlerContext): HandlerResult {
     ...(tags === undefined ? {} : { tags }),
     ...(contentType === undefined ? {} : { payload: (p: SecretPayload) => ({ ...p, contentType }) }),
   })
-  return ok(secretBundle(ctx.baseUrl, ctx.vault, record, version))
+  return ok(secretBundle(ctx, record, version))
 }
 
 function listSecrets(ctx: HandlerContext): HandlerResult {
   const all = secretsOf(ctx.vault).listActive()
   const page = paginate(all, (r) => r.name.toLowerCase(), pageRequest(ctx, '/secrets'))
-  return ok({ value: page.items.map((r) => secretItem(ctx.baseUrl, ctx.vault, r, latest(r), false)), nextLink: page.nextLink })
+  return ok({ value: page.items.map((r) => secretItem(ctx, r, latest(r), false)), nextLink: page.nextLink })
 }
 
 function listVersions(ctx: HandlerContext): HandlerResult {
@@ -109,7 +110,7 @@ function listVersions(ctx: HandlerContext): HandlerResult {
   const record = versions.length > 0 ? secrets.active(name) : undefined
   const page = paginate(versions, (v) => v.version, pageRequest(ctx, `/secrets/${name}/versions`))
   return ok({
-    value: record ? page.items.map((v) => secretItem(ctx.baseUrl, ctx.vault, record, v, true)) : [],
+    value: record ? page.items.map((v) => secretItem(ctx, record, v, true)) : [],
     nextLink: page.nextLink,
   })
 }
@@ -118,18 +119,18 @@ function deleteSecret(ctx: HandlerContext): HandlerResult {
   const name = requireValidName(ctx.params.name as string)
   const secrets = secretsOf(ctx.vault)
   if (secrets.phase(name) === 'active') refuseManaged(secrets.active(name), 'delete')
-  return ok(deletedSecretBundle(ctx.baseUrl, ctx.vault, secrets.softDelete(name)))
+  return ok(deletedSecretBundle(ctx, secrets.softDelete(name)))
 }
 
 function getDeleted(ctx: HandlerContext): HandlerResult {
   const name = requireValidName(ctx.params.name as string)
-  return ok(deletedSecretBundle(ctx.baseUrl, ctx.vault, secretsOf(ctx.vault).deleted(name)))
+  return ok(deletedSecretBundle(ctx, secretsOf(ctx.vault).deleted(name)))
 }
 
 function listDeleted(ctx: HandlerContext): HandlerResult {
   const all = secretsOf(ctx.vault).listDeleted()
   const page = paginate(all, (r) => r.name.toLowerCase(), pageRequest(ctx, '/deletedsecrets'))
-  return ok({ value: page.items.map((r) => deletedSecretItem(ctx.baseUrl, ctx.vault, r)), nextLink: page.nextLink })
+  return ok({ value: page.items.map((r) => deletedSecretItem(ctx, r)), nextLink: page.nextLink })
 }
 
 function recoverSecret(ctx: HandlerContext): HandlerResult {
@@ -137,7 +138,7 @@ function recoverSecret(ctx: HandlerContext): HandlerResult {
   const secrets = secretsOf(ctx.vault)
   if (secrets.phase(name) === 'deleted') refuseManaged(secrets.deleted(name), 'recover')
   const record = secrets.recover(name)
-  return ok(secretBundle(ctx.baseUrl, ctx.vault, record, latest(record)))
+  return ok(secretBundle(ctx, record, latest(record)))
 }
 
 function purgeSecret(ctx: HandlerContext): HandlerResult {
@@ -164,7 +165,7 @@ function restoreSecret(ctx: HandlerContext): HandlerResult {
   if (!isSecretBackup(backup)) throw malformedBackup()
   const conflictId = secretId(ctx.baseUrl, backup.name, (backup.versions.at(-1) as VersionRecord<SecretPayload>).version)
   const record = secretsOf(ctx.vault).restore(backup, conflictId)
-  return ok(secretBundle(ctx.baseUrl, ctx.vault, record, latest(record)))
+  return ok(secretBundle(ctx, record, latest(record)))
 }
 
 function pageRequest(ctx: HandlerContext, path: string): Parameters<typeof paginate>[2] {
