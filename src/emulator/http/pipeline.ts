@@ -56,7 +56,7 @@ export interface AuditRecord {
   /** ISO time of the request (emulator clock). */
   time: string
   vault: string
-  /** Operation name (`SecretGet`, ...); `Authentication` when the request was refused before routing by auth. */
+  /** Operation name (`SecretGet`, ...); `Authentication` when authentication refused it; `Unknown` for unknown paths. */
   operationName: string
   /** HTTP status code. */
   resultSignature: number

@@ -120,10 +120,17 @@ export class Router {
 
   /**
    * Find the route for `method` and `path`. Literal segments win over parameters (`/secrets/restore` over
-   * `/secrets/{name}`). A path known only under other methods gives 405; an unknown path gives 404.
+   * `/secrets/{name}`). A path known only under other methods gives 405; an unknown path 404; a path with a bad
+   * percent-escape 400. Never throws for request data, so the pipeline can authenticate before reporting it.
    */
   match(method: string, path: string): RouteMatch {
-    const segs = pathSegments(path)
+    let segs: string[]
+    try {
+      segs = pathSegments(path)
+    } catch (err) {
+      if (err instanceof KvHttpError) return { ok: false, error: err }
+      throw err
+    }
     let best: { route: CompiledRoute; params: Record<string, string> } | undefined
     let pathKnown = false
     for (const route of this.routes) {

@@ -57,15 +57,18 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
   const url = new URL(req.url ?? '/', `https://${host}`)
   const stageReq: StageRequest = { method, url: req.url ?? '/', headers: req.headers, sourceAddress, vault: vault.settings }
 
-  let operationName = 'Authentication'
+  let operationName = 'Unknown'
   let principal: Principal | undefined
   let result: HandlerResult
   try {
     const match = deps.router.match(method, url.pathname)
+    const routeName = match.ok ? match.route.operation.name : 'Unknown'
+    operationName = routeName
     await deps.stages.firewall.check(stageReq)
+    operationName = 'Authentication'
     principal = await deps.stages.authenticator.authenticate(stageReq)
+    operationName = routeName
     if (!match.ok) throw match.error
-    operationName = match.route.operation.name
     const apiVersion = url.searchParams.get('api-version')
     if (apiVersion === null || apiVersion === '') throw badParameter(`The 'api-version' query parameter is required.`)
     if (body === 'too-large') throw new KvHttpError(413, 'RequestEntityTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes.`)

@@ -1,5 +1,5 @@
 /** Request validation shared by every object kind: names, JSON bodies, attributes and tags. Failures are 400 BadParameter. */
-import { isValidObjectName, isValidVersion } from '../../core/types.js'
+import { isValidObjectName } from '../../core/types.js'
 import type { AttributesInput } from '../model/versioned.js'
 import { badParameter } from './errors.js'
 
@@ -9,11 +9,6 @@ export function requireValidName(name: string): string {
     throw badParameter(`The request URI contains an invalid name: ${name}. Object names are 1-127 characters of 0-9, a-z, A-Z and '-'.`)
   }
   return name
-}
-
-/** True when `v` is shaped like a version id; other strings can never name a version. */
-export function looksLikeVersion(v: string): boolean {
-  return isValidVersion(v.toLowerCase())
 }
 
 /** The body as a JSON object. Throws 400 when absent (unless `optional`) or not an object. */
