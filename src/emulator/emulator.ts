@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:https'
-import { isIP, type AddressInfo } from 'node:net'
+import { isIP, type AddressInfo, type Socket } from 'node:net'
 import type { TokenCredential } from '@azure/core-auth'
 import { ManualClock } from '../core/clock.js'
 import { ExitCode, KvdrError, UsageError } from '../core/errors.js'
@@ -122,8 +122,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const listener = createFrontEnd({ router, stages, clock, backups: createBackupCodec(secret), paging: cfg.paging, resolveVault: resolveHostVault })
   const tlsOptions = { key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2' as const }
 
+  // Every TCP connection, including ones still in the TLS handshake, so stop() can close them all at once.
+  const sockets = new Map<Server, Set<Socket>>()
   const listen = async (port: number, what: string): Promise<{ server: Server; port: number }> => {
     const server = createServer(tlsOptions, listener)
+    const open = new Set<Socket>()
+    sockets.set(server, open)
+    server.on('connection', (socket: Socket) => {
+      open.add(socket)
+      socket.once('close', () => open.delete(socket))
+    })
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
         reject(
@@ -141,7 +149,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const closeServer = (server: Server): Promise<void> =>
     new Promise((resolve) => {
       server.close(() => resolve())
-      server.closeAllConnections()
+      for (const socket of sockets.get(server) ?? []) socket.destroy()
+      sockets.delete(server)
     })
 
   const shared = await listen(cfg.port, 'shared port')

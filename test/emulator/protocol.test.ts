@@ -126,6 +126,17 @@ describe('TLS', () => {
     expect(outcome).not.toMatch(/^connected/)
   })
 
+  it('stop() closes idle and half-open connections instead of waiting for them', async () => {
+    const other = await startTestEmulator({ vaults: [{ name: 'kv-closing' }] })
+    const idle = connect({ host: '127.0.0.1', port: other.port, servername: 'kv-closing.vault.azure.net', ca: other.caPem })
+    await new Promise<void>((resolve, reject) => idle.once('secureConnect', () => resolve()).once('error', reject))
+    const closed = new Promise<void>((resolve) => idle.once('close', () => resolve()))
+    idle.on('error', () => {})
+    await other.stop()
+    await closed
+    expect(idle.destroyed).toBe(true)
+  })
+
   it('reuses the CA found in the data directory', async () => {
     const second = await startTestEmulator({ vaults: [{ name: 'kv-again' }] })
     try {
