@@ -25,8 +25,13 @@ export default class EmulatorStart extends Command {
       })
       this.log(describeEmulator(emulator))
       await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve)
-        process.once('SIGTERM', resolve)
+        const stop = (): void => {
+          process.off('SIGINT', stop)
+          process.off('SIGTERM', stop)
+          resolve()
+        }
+        process.on('SIGINT', stop)
+        process.on('SIGTERM', stop)
       })
       await emulator.stop()
       this.log('kvdr emulator stopped.')
