@@ -1,0 +1,44 @@
+/**
+ * The Key Vault emulator: official Azure SDKs cannot tell it from Key Vault (challenge auth over TLS, soft-delete
+ * lifecycles, versions, world-bound native backups). Only `kvdr emulator`, the demo and tests may import it.
+ */
+export { startEmulator, type EmulatorHandle, type EmulatorOptions, type EmulatorVault } from './emulator.js'
+export {
+  DEFAULT_SUBSCRIPTION_ID,
+  DEFAULT_TENANT_ID,
+  DEFAULT_TIMING,
+  DEFAULT_VAULTS,
+  resolveConfig,
+  type EmulatorConfig,
+  type Timing,
+  type VaultDefinition,
+} from './options.js'
+export { loadEmulatorConfig, parseEmulatorConfig } from './config-file.js'
+export { describeEmulator } from './describe.js'
+export { emulatorAgent, emulatorLookup, type AddressingMode, type SdkClientSetup } from './client-options.js'
+export { emulatorCredential } from './credential.js'
+export { geographyOf } from './geography.js'
+export type { PagingMode } from './http/paging.js'
+export {
+  AnyBearerAuthenticator,
+  challenge,
+  permissiveStages,
+  type AuditRecord,
+  type AuditSink,
+  type Authenticator,
+  type Authorizer,
+  type FaultInjector,
+  type Firewall,
+  type PipelineStages,
+  type Principal,
+  type StageRequest,
+  type Throttle,
+} from './http/pipeline.js'
+export { DropConnection, KvHttpError } from './http/errors.js'
+export { Router, type HandlerContext, type HandlerResult, type OperationDescriptor, type RouteDefinition, type RouteModule } from './http/router.js'
+export { DEFAULT_ROUTE_MODULES } from './routes.js'
+export { Vault, recoveryLevel, type RecoveryLevel, type VaultSettings, type VaultState } from './model/vault.js'
+export { VersionedCollection, latest, newVersionId, type ObjectRecord, type Phase, type VersionRecord } from './model/versioned.js'
+export { SECRET_OPERATIONS } from './secrets/operations.js'
+export { registerSecretRoutes } from './secrets/routes.js'
+export { secretsOf, type SecretPayload } from './secrets/model.js'

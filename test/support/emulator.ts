@@ -1,0 +1,80 @@
+/** Test helpers for the Key Vault emulator: start one with fast lifecycles and a shared CA, and build SDK clients for it. */
+import { request as httpsRequest } from 'node:https'
+import { fileURLToPath } from 'node:url'
+import { SecretClient } from '@azure/keyvault-secrets'
+import { startEmulator, type AddressingMode, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator/index.js'
+
+/** One data directory for every test run: the CA and server key are generated once and reused. */
+export const TEST_DATA_DIR = fileURLToPath(new URL('../../.tmp/emulator-test', import.meta.url))
+
+/** Lifecycle delays short enough for SDK pollers to finish in a blink. */
+export const FAST_TIMING = { deleteDelayMs: 40, recoverDelayMs: 40, purgeDelayMs: 40 }
+
+/** Start an emulator for a test file: shared CA directory, fast lifecycles, ephemeral ports. Stop it in afterAll. */
+export function startTestEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  return startEmulator({ dataDir: TEST_DATA_DIR, timing: FAST_TIMING, ...options })
+}
+
+/** The official SecretClient for `vault`, failing fast (no retries). */
+export function secretClient(em: EmulatorHandle, vault: string, mode: AddressingMode = 'host', serviceVersion?: '2025-07-01' | '7.6'): SecretClient {
+  const { vaultUrl, options } = em.clientSetup(vault, mode)
+  return new SecretClient(vaultUrl, em.credential, {
+    ...options,
+    retryOptions: { maxRetries: 0 },
+    ...(serviceVersion === undefined ? {} : { serviceVersion }),
+  })
+}
+
+/** Poller options that poll fast. */
+export const FAST_POLL = { intervalInMs: 10 }
+
+export interface RawResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: unknown
+  text: string
+}
+
+/**
+ * Send one raw HTTPS request to a vault of the emulator, addressed by host name (`host` mode) through the
+ * emulator's lookup. `token` adds `Authorization: Bearer <token>`.
+ */
+export function rawRequest(
+  em: EmulatorHandle,
+  vault: string,
+  method: string,
+  pathAndQuery: string,
+  options: { body?: string; token?: string; headers?: Record<string, string>; mode?: AddressingMode } = {},
+): Promise<RawResponse> {
+  const { vaultUrl, options: client } = em.clientSetup(vault, options.mode ?? 'host')
+  const url = new URL(pathAndQuery, vaultUrl)
+  const headers: Record<string, string> = { ...(options.headers ?? {}) }
+  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`
+  if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    headers['Content-Length'] = String(Buffer.byteLength(options.body))
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method, headers, agent: client.agent }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        let body: unknown
+        try {
+          body = text === '' ? undefined : JSON.parse(text)
+        } catch {
+          body = undefined
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text })
+      })
+    })
+    req.on('error', reject)
+    req.end(options.body)
+  })
+}
+
+/** A URL path with an api-version. */
+export function withApi(path: string, apiVersion = '2025-07-01'): string {
+  return `${path}${path.includes('?') ? '&' : '?'}api-version=${apiVersion}`
+}
