@@ -17,7 +17,7 @@ export { loadEmulatorConfig, parseEmulatorConfig } from './config-file.js'
 export { describeEmulator } from './describe.js'
 export { emulatorAgent, emulatorLookup, type AddressingMode, type SdkClientSetup } from './client-options.js'
 export { emulatorCredential } from './credential.js'
-export { geographyOf } from './geography.js'
+export { geographyOf } from '../core/geography.js'
 export type { PagingMode } from './http/paging.js'
 export {
   AnyBearerAuthenticator,

@@ -6,7 +6,7 @@
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { UsageError } from '../core/errors.js'
-import { geographyOf } from './geography.js'
+import { geographyOf } from '../core/geography.js'
 import type { PagingMode } from './http/paging.js'
 import type { VaultSettings } from './model/vault.js'
 
