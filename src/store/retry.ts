@@ -4,7 +4,8 @@ import { isTransient } from './errors.js'
 import type { BlobInfo, ObjectStore, StoreOp } from './types.js'
 
 export interface RetryEvent {
-  op: StoreOp
+  /** The store operation, or 'open' for checking a location. */
+  op: StoreOp | 'open'
   /** Blob name, or the prefix for list. */
   name: string
   /** The attempt that failed (1 = the first try). */
@@ -29,30 +30,20 @@ export interface RetryOptions {
 }
 
 /**
- * Wraps a store and retries operations that fail with a transient error (see isTransient: 5xx, throttling,
- * timeouts, connection resets). Never retries refusals, not-found, auth or other 4xx errors. The wait before
- * try n+1 is drawn from [d/2, d] with d = min(maxDelayMs, baseDelayMs * 2^(n-1)) ("equal jitter").
- * After maxAttempts the last error is thrown unchanged.
- *
- * putIfAbsent after an ambiguous failure (the write may have landed before the connection broke) can return
- * 'exists' for a blob this caller wrote; the content is then the caller's own or an identical write's.
- * list() restarts after a transient failure and skips names it already yielded; a listing that made progress
- * since its last failure gets maxAttempts afresh.
+ * Runs one operation with retries of transient failures (see isTransient: 5xx, throttling, timeouts,
+ * connection resets); never retries refusals, not-found, auth or other 4xx errors. The wait before try n+1
+ * is drawn from [d/2, d] with d = min(maxDelayMs, baseDelayMs * 2^(n-1)) ("equal jitter"). After
+ * maxAttempts the last error is thrown unchanged. Used by RetryStore and for opening locations.
  */
-export class RetryStore implements ObjectStore {
-  readonly location: string
+export class Retrier {
+  readonly maxAttempts: number
   private readonly clock: Clock
-  private readonly maxAttempts: number
   private readonly baseDelayMs: number
   private readonly maxDelayMs: number
   private readonly random: () => number
   private readonly onRetry: ((event: RetryEvent) => void) | undefined
 
-  constructor(
-    private readonly inner: ObjectStore,
-    options: RetryOptions = {},
-  ) {
-    this.location = inner.location
+  constructor(options: RetryOptions = {}) {
     this.clock = options.clock ?? systemClock
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 6)
     this.baseDelayMs = options.baseDelayMs ?? 400
@@ -67,15 +58,16 @@ export class RetryStore implements ObjectStore {
     return Math.round(cap / 2 + (this.random() * cap) / 2)
   }
 
-  /** Decide after a failure: rethrow when final, else wait. */
-  private async backoff(op: StoreOp, name: string, attempt: number, error: unknown): Promise<void> {
+  /** After failed attempt `attempt`: rethrow `error` when it is final, else wait the backoff. */
+  async backoff(op: StoreOp | 'open', name: string, attempt: number, error: unknown): Promise<void> {
     if (!isTransient(error) || attempt >= this.maxAttempts) throw error
     const delayMs = this.delay(attempt)
     this.onRetry?.({ op, name, attempt, delayMs, error })
     await this.clock.sleep(delayMs)
   }
 
-  private async run<T>(op: StoreOp, name: string, fn: () => Promise<T>): Promise<T> {
+  /** Run `fn` until it succeeds, fails with a final error, or maxAttempts tries failed. */
+  async run<T>(op: StoreOp | 'open', name: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn()
@@ -83,6 +75,31 @@ export class RetryStore implements ObjectStore {
         await this.backoff(op, name, attempt, err)
       }
     }
+  }
+}
+
+/**
+ * Wraps a store and retries each operation with a Retrier.
+ *
+ * putIfAbsent after an ambiguous failure (the write may have landed before the connection broke) can return
+ * 'exists' for a blob this caller wrote; the content is then the caller's own or an identical write's.
+ * list() restarts after a transient failure and skips names it already yielded; a listing that made progress
+ * since its last failure gets maxAttempts afresh.
+ */
+export class RetryStore implements ObjectStore {
+  readonly location: string
+  private readonly retrier: Retrier
+
+  constructor(
+    private readonly inner: ObjectStore,
+    options: RetryOptions = {},
+  ) {
+    this.location = inner.location
+    this.retrier = new Retrier(options)
+  }
+
+  private run<T>(op: StoreOp, name: string, fn: () => Promise<T>): Promise<T> {
+    return this.retrier.run(op, name, fn)
   }
 
   putIfAbsent(name: string, data: Uint8Array): Promise<'created' | 'exists'> {
@@ -111,7 +128,7 @@ export class RetryStore implements ObjectStore {
         return
       } catch (err) {
         attempt = seen.size > before ? 1 : attempt
-        await this.backoff('list', prefix, attempt, err)
+        await this.retrier.backoff('list', prefix, attempt, err)
         attempt += 1
       }
     }

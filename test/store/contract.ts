@@ -174,8 +174,8 @@ export function storeContract(label: string, factory: () => Promise<StoreUnderTe
     it.each(['', '/abs', 'a//b', 'a/', '../up', 'a/../b', '.hidden', 'a/.tmp', 'sp ace', 'back\\slash', 'colon:x', 'x'.repeat(901)])(
       'rejects the invalid name %j with STORE_INVALID_NAME on every operation',
       async (name) => {
-        for (const op of [store.putIfAbsent(name, bytes('x')), store.get(name), store.stat(name), store.delete(name)]) {
-          const err = await caught(op)
+        for (const op of [() => store.putIfAbsent(name, bytes('x')), () => store.get(name), () => store.stat(name), () => store.delete(name)]) {
+          const err = await caught(op())
           expect(err).toBeInstanceOf(StoreError)
           expect((err as StoreError).code).toBe('STORE_INVALID_NAME')
         }
