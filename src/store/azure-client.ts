@@ -127,6 +127,11 @@ export function createContainerClient(options: AzureClientOptions): ContainerCli
     credential = auth.credential
   }
   const base = checkEndpoint(endpoint ?? `https://${options.account}.blob.core.windows.net`)
+  if (auth.kind === 'token' && !base.startsWith('https:')) {
+    throw new UsageError('Azure AD sign-in needs an https blob endpoint.', {
+      hint: 'For a local emulator on http, set AZURE_STORAGE_CONNECTION_STRING (or AZURE_STORAGE_KEY) instead.',
+    })
+  }
   const query = sas === undefined ? '' : `?${sas.replace(/^\?/, '')}`
   return new ContainerClient(`${base}/${options.container}${query}`, credential, pipeline)
 }
