@@ -30,8 +30,8 @@ export function injectedTransientError(): StoreError {
 
 /**
  * Wraps a store and makes calls fail or slow down. Failures happen before the inner store is called, so a
- * failed putIfAbsent wrote nothing. A failing list() yields a random number of entries (0-7) first, to
- * exercise restarts. `injected` counts the faults thrown per operation, so tests can prove faults happened.
+ * failed putIfAbsent wrote nothing. A failing list() yields some entries first (random 0-7 unless given),
+ * to exercise restarts. `injected` counts the faults thrown per operation, so tests can prove faults happened.
  */
 export class FaultyStore implements ObjectStore {
   readonly location: string
@@ -39,7 +39,7 @@ export class FaultyStore implements ObjectStore {
   private readonly rules: Partial<Record<StoreOp | '*', FaultRule>>
   private readonly random: () => number
   private readonly clock: Clock
-  private readonly pending: Array<{ op: StoreOp | '*'; left: number; error: () => Error }> = []
+  private readonly pending: Array<{ op: StoreOp | '*'; left: number; error: () => Error; afterEntries: number | undefined }> = []
 
   constructor(
     private readonly inner: ObjectStore,
@@ -51,9 +51,12 @@ export class FaultyStore implements ObjectStore {
     this.clock = options.clock ?? systemClock
   }
 
-  /** Make the next `count` calls of `op` ('*' = any operation) fail with `error` (default: transient 503). */
-  failNext(op: StoreOp | '*', count: number, error: () => Error = injectedTransientError): void {
-    this.pending.push({ op, left: count, error })
+  /**
+   * Make the next `count` calls of `op` ('*' = any operation) fail with `error` (default: transient 503).
+   * `afterEntries` makes a failing list() yield that many entries first (default: a random number, 0-7).
+   */
+  failNext(op: StoreOp | '*', count: number, error: () => Error = injectedTransientError, options: { afterEntries?: number } = {}): void {
+    this.pending.push({ op, left: count, error, afterEntries: options.afterEntries })
   }
 
   /** Replace the rule for `op` (undefined removes it). */
@@ -62,26 +65,26 @@ export class FaultyStore implements ObjectStore {
     else this.rules[op] = rule
   }
 
-  /** Apply latency, then return the error this call must fail with, if any. */
-  private async fault(op: StoreOp): Promise<Error | undefined> {
+  /** Apply latency, then return the error this call must fail with, if any (and, for list, when). */
+  private async fault(op: StoreOp): Promise<{ error: Error; afterEntries?: number } | undefined> {
     const rule = this.rules[op] ?? this.rules['*']
     const delay = (rule?.latencyMs ?? 0) + (rule?.jitterMs ? this.random() * rule.jitterMs : 0)
     if (delay > 0) await this.clock.sleep(delay)
     const forced = this.pending.find((p) => p.left > 0 && (p.op === op || p.op === '*'))
-    let error: Error | undefined
+    let fault: { error: Error; afterEntries?: number } | undefined
     if (forced) {
       forced.left -= 1
-      error = forced.error()
+      fault = { error: forced.error(), ...(forced.afterEntries === undefined ? {} : { afterEntries: forced.afterEntries }) }
     } else if (rule?.probability && this.random() < rule.probability) {
-      error = (rule.error ?? injectedTransientError)()
+      fault = { error: (rule.error ?? injectedTransientError)() }
     }
-    if (error) this.injected[op] += 1
-    return error
+    if (fault) this.injected[op] += 1
+    return fault
   }
 
   private async call<T>(op: StoreOp, fn: () => Promise<T>): Promise<T> {
-    const error = await this.fault(op)
-    if (error) throw error
+    const fault = await this.fault(op)
+    if (fault) throw fault.error
     return fn()
   }
 
@@ -98,15 +101,15 @@ export class FaultyStore implements ObjectStore {
   }
 
   async *list(prefix: string): AsyncIterable<BlobInfo> {
-    const error = await this.fault('list')
-    const failAfter = error ? Math.floor(this.random() * 8) : Infinity
+    const fault = await this.fault('list')
+    const failAfter = fault ? (fault.afterEntries ?? Math.floor(this.random() * 8)) : Infinity
     let yielded = 0
     for await (const blob of this.inner.list(prefix)) {
       if (yielded === failAfter) break
       yield blob
       yielded += 1
     }
-    if (error) throw error
+    if (fault) throw fault.error
   }
 
   delete(name: string): Promise<void> {

@@ -11,7 +11,7 @@ export class ReadOnlyStore implements ObjectStore {
     this.location = inner.location
   }
 
-  async putIfAbsent(name: string): Promise<'created' | 'exists'> {
+  async putIfAbsent(name: string, _data?: Uint8Array): Promise<'created' | 'exists'> {
     throw new StoreRefusedError(name, REASON)
   }
 

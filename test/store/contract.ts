@@ -151,6 +151,24 @@ export function storeContract(label: string, factory: () => Promise<StoreUnderTe
       expect((await store.stat('bin/big'))?.size).toBe(1024 * 1024)
     })
 
+    it('a blob being written is never visible half-written: readers see nothing or all of it', async () => {
+      const blobs = Array.from({ length: 8 }, (_, i) => ({ name: `atomic/${i}`, data: pseudoRandomBytes(1024 * 1024 + i, 100 + i) }))
+      let writing = true
+      const writes = Promise.all(blobs.map((b) => store.putIfAbsent(b.name, b.data))).finally(() => (writing = false))
+      while (writing) {
+        for (const b of blobs) {
+          const got = await store.get(b.name).catch((err: unknown) => {
+            if (err instanceof StoreNotFoundError) return undefined
+            throw err
+          })
+          if (got === undefined) continue
+          expect(got.byteLength).toBe(b.data.byteLength)
+          expect(Buffer.from(got).equals(Buffer.from(b.data))).toBe(true)
+        }
+      }
+      expect(await writes).toEqual(blobs.map(() => 'created'))
+    })
+
     it('the caller may reuse its buffer after putIfAbsent, and mutating a get result changes nothing stored', async () => {
       const buf = bytes('original')
       await store.putIfAbsent('own/1', buf)
