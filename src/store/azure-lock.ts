@@ -17,6 +17,7 @@ import { type Clock, systemClock } from '../core/clock.js'
 import { type AzureErrorContext, azureError, azureErrorCode } from './azure-errors.js'
 import { normalisePrefix } from './azure-blob.js'
 import { StoreError } from './errors.js'
+import { LOCKS_PREFIX } from './names.js'
 import { acquireWithWait, decodeLock, encodeLock, heartbeat, type LockAttempt, newLockInfo } from './lock-common.js'
 import type { HeldLock, ListedLock, Locker, LockInfo, LockMode } from './types.js'
 
@@ -60,11 +61,11 @@ export class AzureLocker implements Locker {
   }
 
   private get mutexName(): string {
-    return `${this.prefix}locks/exclusive`
+    return `${this.prefix}${LOCKS_PREFIX}exclusive`
   }
 
   private get heldPrefix(): string {
-    return `${this.prefix}locks/held/`
+    return `${this.prefix}${LOCKS_PREFIX}held/`
   }
 
   private fail(err: unknown, what: string): StoreError {

@@ -8,6 +8,7 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { type Clock, systemClock } from '../core/clock.js'
 import { fsCode, fsError, writeFileOnce } from './fs.js'
+import { LOCKS_PREFIX } from './names.js'
 import { acquireWithWait, decodeLock, encodeLock, heartbeat, type LockAttempt, newLockInfo, processIsGone } from './lock-common.js'
 import type { HeldLock, ListedLock, Locker, LockInfo, LockMode } from './types.js'
 
@@ -47,7 +48,7 @@ export class FsLocker implements Locker {
     private readonly location: string,
     options: FsLockerOptions = {},
   ) {
-    this.dir = join(root, 'locks')
+    this.dir = join(root, LOCKS_PREFIX)
     this.clock = options.clock ?? systemClock
     this.staleAfterMs = options.staleAfterMs ?? 300_000
     this.heartbeatMs = options.heartbeatMs ?? 30_000

@@ -1,6 +1,6 @@
 /** Local-directory ObjectStore: atomic, never-overwriting file creation (temp file + fsync + link). */
 import { constants } from 'node:fs'
-import { type FileHandle, link, lstat, mkdir, open, readdir, readFile, unlink } from 'node:fs/promises'
+import { type FileHandle, link, lstat, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { type Clock, systemClock } from '../core/clock.js'
@@ -157,7 +157,7 @@ export class FsStore implements ObjectStore {
     const store = new FsStore(abs, options.clock ?? systemClock)
     let isDir: boolean
     try {
-      isDir = (await lstat(abs)).isDirectory()
+      isDir = (await stat(abs)).isDirectory() // the root itself may be a symlink to the real directory
     } catch (err) {
       if (fsCode(err) !== 'ENOENT') throw fsError(err, 'open', abs)
       if (!options.create) {

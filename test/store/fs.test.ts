@@ -1,4 +1,4 @@
-import { chmod, readdir, stat, writeFile } from 'node:fs/promises'
+import { chmod, readdir, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/core/errors.js'
@@ -87,7 +87,7 @@ describe('fs store', () => {
     }
   })
 
-  it('a missing root is RepoNotFound (exit 10) unless created; a file is not a repository', async () => {
+  it('a missing root is RepoNotFound (exit 10) unless created; a file is not a repository; a symlinked root works', async () => {
     const { dir, remove } = await tempDir('missing')
     try {
       const err = await failure(FsStore.open(join(dir, 'nope')))
@@ -98,6 +98,10 @@ describe('fs store', () => {
       expect((await failure(FsStore.open(join(dir, 'file')))).code).toBe('REPO_NOT_FOUND')
       const created = await FsStore.open(join(dir, 'a', 'b'), { create: true })
       expect(created.location).toBe(`file://${dir}/a/b`)
+      await created.putIfAbsent('config', new Uint8Array([5]))
+      await symlink(join(dir, 'a', 'b'), join(dir, 'link'))
+      const viaLink = await FsStore.open(join(dir, 'link'))
+      expect(await viaLink.get('config')).toEqual(new Uint8Array([5]))
     } finally {
       await remove()
     }
