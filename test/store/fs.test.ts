@@ -30,8 +30,9 @@ describe('fs store', () => {
       let tempsSeen = 0
       // Kill repeatedly until a kill has landed mid-write at least once (almost always the first time).
       for (let round = 0; round < 5 && tempsSeen === 0; round++) {
-        const writer = spawnFixture('fs-writer.ts', [dir])
-        for (let k = 0; k < 6; k++) await writer.next('wrote')
+        // Fresh names each round: a rewrite of existing names would only take the fast 'exists' path.
+        const writer = spawnFixture('fs-writer.ts', [dir, `r${round}`])
+        for (let k = 0; k < 6 + round; k++) await writer.next('wrote')
         writer.kill('SIGKILL')
         expect(await writer.exited).toBe('SIGKILL')
         tempsSeen += (await allFiles(dir)).filter((f) => f.split('/').pop()!.startsWith(TEMP_PREFIX)).length
@@ -41,8 +42,8 @@ describe('fs store', () => {
       const store = await FsStore.open(dir)
       let checked = 0
       for await (const blob of store.list('')) {
-        expect(blob.name).toMatch(/^w\/\d\/\d+$/)
-        const i = Number(blob.name.split('/')[2])
+        expect(blob.name).toMatch(/^w\/r\d\/\d\/\d+$/)
+        const i = Number(blob.name.split('/')[3])
         const want = expectedBlob(i)
         expect(blob.size).toBe(want.byteLength)
         expect(Buffer.from(await store.get(blob.name)).equals(Buffer.from(want))).toBe(true)
