@@ -13,7 +13,10 @@ export type AzureAuth =
   | { kind: 'token'; credential: TokenCredential }
   /** A storage connection string (AccountName + AccountKey, or SharedAccessSignature; optional BlobEndpoint). */
   | { kind: 'connection-string'; connectionString: string }
-  /** A SAS token (query string, with or without the leading `?`) for the container or account. */
+  /**
+   * A SAS token (query string, with or without the leading `?`) for the container or account, or a whole SAS
+   * URL of the container (which then also gives the endpoint).
+   */
   | { kind: 'sas'; token: string }
   /** The storage account key. */
   | { kind: 'account-key'; accountKey: string }
@@ -72,6 +75,30 @@ export function parseConnectionString(text: string): ConnectionString {
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 /**
+ * Split a container SAS URL into its token and blob endpoint (path-style for IP and localhost hosts, as
+ * Azurite uses). Throws UsageError, never repeating the URL, when it has no token or names another container.
+ */
+function sasUrl(text: string, options: Pick<AzureClientOptions, 'account' | 'container'>): { token: string; endpoint: string } {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new UsageError('The SAS URL is not a valid URL.', { hint: 'Give the container SAS URL as copied from the portal, or just its token (the part after "?").' })
+  }
+  const token = url.search.replace(/^\?/, '')
+  if (token === '') throw new UsageError('The SAS URL has no token (nothing after "?").', { hint: 'Generate a SAS for the container and copy its whole URL or token.' })
+  const segments = url.pathname.split('/').filter(Boolean)
+  const pathStyle = LOOPBACK.has(url.hostname) || /^\d+\.\d+\.\d+\.\d+$/.test(url.hostname)
+  const container = pathStyle ? segments[1] : segments[0]
+  if (container !== undefined && container !== options.container) {
+    throw new UsageError(`The SAS URL is for container "${container}", but the location names container "${options.container}".`, {
+      hint: 'Use a SAS for the container in the location, or fix the location.',
+    })
+  }
+  return { token, endpoint: pathStyle ? `${url.origin}/${segments[0] ?? options.account}` : url.origin }
+}
+
+/**
  * Validate a blob service endpoint: an http(s) URL without credentials, query or fragment; plain http only to
  * a loopback address (Azurite), so keys and tokens never cross a network unencrypted. Throws UsageError.
  */
@@ -120,7 +147,9 @@ export function createContainerClient(options: AzureClientOptions): ContainerCli
     }
   } else if (auth.kind === 'sas') {
     credential = new AnonymousCredential()
-    sas = auth.token
+    const url = /^https?:\/\//i.test(auth.token.trim()) ? sasUrl(auth.token.trim(), options) : undefined
+    sas = url?.token ?? auth.token
+    endpoint ??= url?.endpoint
   } else if (auth.kind === 'account-key') {
     credential = new StorageSharedKeyCredential(options.account, auth.accountKey)
   } else {

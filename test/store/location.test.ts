@@ -162,7 +162,7 @@ describe('openLocation', () => {
       await held.release()
     })
 
-    it('uses a connection string from a named variable, AZURE_STORAGE_KEY with --blob-endpoint, and AZURE_STORAGE_SAS_TOKEN', async () => {
+    it('uses a connection string from a named variable, AZURE_STORAGE_KEY with --blob-endpoint, and a SAS token or SAS URL', async () => {
       const location = fresh()
       const created = await openLocation(location, { env: { MY_CS: connectionString }, connectionStringEnv: 'MY_CS', create: true })
       expect(created.auth).toBe('connection string from MY_CS')
@@ -179,6 +179,13 @@ describe('openLocation', () => {
       expect(bySas.auth).toBe('SAS token from AZURE_STORAGE_SAS_TOKEN')
       expect(await bySas.store.get('config')).toEqual(new Uint8Array([1, 2]))
       expect(bySas.store.location).not.toContain('sig=')
+      const sasUrl = await client.generateSasUrl({ permissions: ContainerSASPermissions.parse('rl'), expiresOn: new Date(Date.now() + 3_600_000) })
+      const bySasUrl = await openLocation(location, { env: { AZURE_STORAGE_SAS_TOKEN: sasUrl }, readOnly: true })
+      expect(await bySasUrl.store.get('config')).toEqual(new Uint8Array([1, 2]))
+      const wrong = await failure(openLocation(`azblob://${cs.accountName}/other-container`, { env: { AZURE_STORAGE_SAS_TOKEN: sasUrl } }))
+      expect(wrong).toBeInstanceOf(UsageError)
+      expect(wrong.message).toContain('other-container')
+      expect(`${wrong.message}${wrong.hint}`).not.toContain(new URL(sasUrl).searchParams.get('sig')!)
       await client.deleteIfExists()
     })
 
