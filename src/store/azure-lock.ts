@@ -35,6 +35,8 @@ export interface AzureLockerOptions {
   renewMs?: number
 }
 
+type BlockBlob = ReturnType<ContainerClient['getBlockBlobClient']>
+
 /** Lease states in which the blob counts as held. */
 const LIVE = new Set(['leased', 'breaking'])
 const MUTEX_NOTE = new TextEncoder().encode('kvdr exclusive-lock mutex: only ever leased, never modified\n')
@@ -72,15 +74,14 @@ export class AzureLocker implements Locker {
     return azureError(err, what, this.ctx)
   }
 
-  /** See Locker.acquire. Throws RepoLockedError (exit 11) naming the holders, StoreError on storage failure. */
-  acquire(mode: LockMode, command: string, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<HeldLock> {
-    return acquireWithWait(() => this.attempt(mode, command), { location: this.ctx.location, mode, clock: this.clock, ...options })
-  }
-
-  private async attempt(mode: LockMode, command: string): Promise<LockAttempt<HeldLock>> {
+  /**
+   * See Locker.acquire. One holder blob is created per call and reused by every try while waiting (on an
+   * immutable container a failed call leaves that one dead blob behind). Throws RepoLockedError (exit 11)
+   * naming the holders, StoreError on storage failure.
+   */
+  async acquire(mode: LockMode, command: string, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<HeldLock> {
     const info = newLockInfo(mode, command, this.clock)
     const holder = this.client.getBlockBlobClient(`${this.heldPrefix}${mode}-${info.id}`)
-    const holderLease = new BlobLeaseClient(holder, info.id)
     const record = encodeLock(info)
     try {
       await holder.upload(record, record.byteLength, { conditions: { ifNoneMatch: '*' } })
@@ -88,29 +89,46 @@ export class AzureLocker implements Locker {
       throw this.fail(err, 'create a lock')
     }
     try {
-      await holderLease.acquireLease(this.leaseSeconds)
+      return await acquireWithWait(() => this.attempt(info, holder), { location: this.ctx.location, mode, clock: this.clock, ...options })
     } catch (err) {
       await holder.delete().catch(() => {})
+      throw err
+    }
+  }
+
+  /** One try: lease the holder blob, then take or check the mutex. On a conflict every lease is released. */
+  private async attempt(info: LockInfo, holder: BlockBlob): Promise<LockAttempt<HeldLock>> {
+    const holderLease = new BlobLeaseClient(holder, info.id)
+    try {
+      await holderLease.acquireLease(this.leaseSeconds)
+    } catch (err) {
       throw this.fail(err, 'lease a lock')
     }
+    const fail = async (err: unknown, what: string): Promise<never> => {
+      await holderLease.releaseLease().catch(() => {})
+      throw this.fail(err, what)
+    }
     const giveUp = async (conflict: ListedLock[]): Promise<LockAttempt<HeldLock>> => {
-      await this.drop(holder, holderLease)
+      await holderLease.releaseLease().catch(() => {})
       return { conflict }
     }
     const mutex = this.client.getBlockBlobClient(this.mutexName)
-    if (mode === 'exclusive') {
+    if (info.mode === 'exclusive') {
       const mutexLease = new BlobLeaseClient(mutex, info.id)
       try {
         await this.ensureMutex()
         await mutexLease.acquireLease(this.leaseSeconds)
       } catch (err) {
-        if (azureErrorCode(err) !== 'LeaseAlreadyPresent') {
-          await this.drop(holder, holderLease)
-          throw this.fail(err, 'take the exclusive lock')
-        }
+        if (azureErrorCode(err) !== 'LeaseAlreadyPresent') return fail(err, 'take the exclusive lock')
         return giveUp(await this.exclusiveHolders(info.id))
       }
-      const readers = await this.holders('shared', true)
+      let readers: ListedLock[]
+      try {
+        readers = await this.holders('shared', true)
+      } catch (err) {
+        await mutexLease.releaseLease().catch(() => {})
+        return fail(err, 'list the locks')
+      }
       if (readers.length > 0) {
         await mutexLease.releaseLease().catch(() => {})
         return giveUp(readers)
@@ -121,10 +139,7 @@ export class AzureLocker implements Locker {
     try {
       mutexState = (await mutex.getProperties()).leaseState
     } catch (err) {
-      if (azureErrorCode(err) !== 'BlobNotFound') {
-        await this.drop(holder, holderLease)
-        throw this.fail(err, 'check the exclusive lock')
-      }
+      if (azureErrorCode(err) !== 'BlobNotFound') return fail(err, 'check the exclusive lock')
     }
     if (mutexState !== undefined && LIVE.has(mutexState)) return giveUp(await this.exclusiveHolders(info.id))
     return { held: this.hold(info, holder, [holderLease]) }
@@ -148,13 +163,7 @@ export class AzureLocker implements Locker {
     return [{ id: 'exclusive', mode: 'exclusive', host: 'unknown', pid: 0, command: 'unknown (holder record missing)', acquiredAt: now, refreshedAt: now, stale: false }]
   }
 
-  /** Release a holder blob's lease and delete it (best effort: on an immutable container it stays, dead). */
-  private async drop(holder: ReturnType<ContainerClient['getBlockBlobClient']>, lease: BlobLeaseClient): Promise<void> {
-    await lease.releaseLease().catch(() => {})
-    await holder.delete().catch(() => {})
-  }
-
-  private hold(info: LockInfo, holder: ReturnType<ContainerClient['getBlockBlobClient']>, leases: BlobLeaseClient[]): HeldLock {
+  private hold(info: LockInfo, holder: BlockBlob, leases: BlobLeaseClient[]): HeldLock {
     const lost = new AbortController()
     let lastRenewed = this.clock.now()
     const beat = heartbeat(

@@ -48,6 +48,32 @@ describe('azure locker', () => {
     }
   })
 
+  it('a waiting taker reuses one holder blob for all its tries and removes it when it gives up', async () => {
+    const c = await container('lock-reuse')
+    try {
+      const held = await c.locker().acquire('exclusive', 'backup')
+      const seen = new Set<string>()
+      let waiting = true
+      const waiter = c
+        .locker()
+        .acquire('shared', 'verify', { waitMs: 1500 })
+        .catch((e: unknown) => e)
+        .finally(() => (waiting = false))
+      while (waiting) {
+        for await (const item of c.client.listBlobsFlat({ prefix: 'locks/held/' })) seen.add(item.name)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(await waiter).toBeInstanceOf(RepoLockedError)
+      expect([...seen].filter((n) => n.startsWith('locks/held/shared-'))).toHaveLength(1)
+      const left: string[] = []
+      for await (const item of c.client.listBlobsFlat({ prefix: 'locks/held/' })) left.push(item.name)
+      expect(left).toEqual([`locks/held/exclusive-${held.info.id}`])
+      await held.release()
+    } finally {
+      await c.cleanup()
+    }
+  })
+
   it('a holder whose lease is gone is stale, no longer blocks, and learns it lost the lock', async () => {
     const c = await container('lock-expired')
     try {
