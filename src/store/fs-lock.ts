@@ -64,9 +64,9 @@ export class FsLocker implements Locker {
     const file = mode === 'exclusive' ? EXCLUSIVE : `${SHARED}${info.id}`
     for (let tries = 0; ; tries++) {
       if ((await writeFileOnce(join(this.dir, file), encodeLock(info))) === 'created') break
-      // Only `exclusive` can exist already.
+      // Only `exclusive` can exist already. Try again if it vanished meanwhile or its holder is dead.
       const holder = await this.read(EXCLUSIVE)
-      if (holder?.dead && tries < 3 && (await this.remove(holder))) continue
+      if (tries < 3 && (!holder || (holder.dead && (await this.remove(holder))))) continue
       return { conflict: holder ? [holder] : [] }
     }
     const others = (await this.find()).filter((l) => l.id !== info.id && (mode === 'exclusive' || l.mode === 'exclusive'))
