@@ -18,7 +18,7 @@ const auth: AzureAuth = { kind: 'connection-string', connectionString }
 
 let counter = 0
 /** A container name no other suite uses. */
-export function freshContainer(tag: string): string {
+function freshContainer(tag: string): string {
   counter += 1
   return `${tag}-${process.pid}-${Date.now().toString(36)}-${counter}`.toLowerCase()
 }
