@@ -44,11 +44,6 @@ export function azureErrorCode(err: unknown): string | undefined {
   return fieldsOf(err).code
 }
 
-/** The HTTP status of an SDK error, if there was a response. */
-export function azureStatus(err: unknown): number | undefined {
-  return fieldsOf(err).status
-}
-
 const NET_TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'REQUEST_SEND_ERROR', 'UND_ERR_SOCKET'])
 const TLS = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/
 const AUTH_CODES = new Set(['AuthenticationFailed', 'InvalidAuthenticationInfo', 'NoAuthenticationInformation', 'InvalidAuthenticationInfoHeader'])
