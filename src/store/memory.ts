@@ -1,5 +1,6 @@
 /** In-memory ObjectStore: for tests and dry runs. Same contract as every other backend. */
 import { type Clock, systemClock } from '../core/clock.js'
+import { checkName, checkPrefix } from './names.js'
 import { type BlobInfo, type ObjectStore, StoreNotFoundError } from './types.js'
 
 export class MemoryStore implements ObjectStore {
@@ -13,29 +14,34 @@ export class MemoryStore implements ObjectStore {
   }
 
   async putIfAbsent(name: string, data: Uint8Array): Promise<'created' | 'exists'> {
+    checkName(name)
     if (this.blobs.has(name)) return 'exists'
     this.blobs.set(name, { data: Uint8Array.from(data), created: new Date(this.clock.now()) })
     return 'created'
   }
 
   async get(name: string): Promise<Uint8Array> {
+    checkName(name)
     const blob = this.blobs.get(name)
     if (!blob) throw new StoreNotFoundError(name, this.location)
     return Uint8Array.from(blob.data)
   }
 
   async stat(name: string): Promise<BlobInfo | undefined> {
+    checkName(name)
     const blob = this.blobs.get(name)
     return blob && { name, size: blob.data.byteLength, created: blob.created }
   }
 
   async *list(prefix: string): AsyncIterable<BlobInfo> {
+    checkPrefix(prefix)
     for (const [name, blob] of [...this.blobs]) {
       if (name.startsWith(prefix)) yield { name, size: blob.data.byteLength, created: blob.created }
     }
   }
 
   async delete(name: string): Promise<void> {
+    checkName(name)
     this.blobs.delete(name)
   }
 

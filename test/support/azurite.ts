@@ -17,10 +17,17 @@ export interface AzuriteHandle {
 }
 
 export function azuriteConnectionString(blob: string, queue: string): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blob}/${AZURITE_ACCOUNT};QueueEndpoint=${queue}/${AZURITE_ACCOUNT};`
+  return `DefaultEndpointsProtocol=${blob.startsWith('https:') ? 'https' : 'http'};AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blob}/${AZURITE_ACCOUNT};QueueEndpoint=${queue}/${AZURITE_ACCOUNT};`
 }
 
-export async function startAzurite(): Promise<AzuriteHandle> {
+export interface AzuriteOptions {
+  /** Serve https with this certificate and key (PEM file paths). */
+  tls?: { certPath: string; keyPath: string }
+  /** Accept Azure AD bearer tokens (`--oauth basic`; needs tls). Azurite checks audience, issuer and times, not signatures. */
+  oauth?: boolean
+}
+
+export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteHandle> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -31,6 +38,8 @@ export async function startAzurite(): Promise<AzuriteHandle> {
       '--silent',
       '--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1',
       '--blobPort', '0', '--queuePort', '0', '--tablePort', '0',
+      ...(options.tls ? ['--cert', options.tls.certPath, '--key', options.tls.keyPath] : []),
+      ...(options.oauth ? ['--oauth', 'basic'] : []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
