@@ -177,7 +177,7 @@ export function classifyError(err: unknown, ctx: CallContext): VaultError {
         })
       }
       const action = actionOf(a.message) ?? PERMISSIONS[ctx.operation].dataAction
-      const listing = ctx.operation.endsWith('.list') || ctx.operation.endsWith('.listDeleted')
+      const listing = isListing(ctx.operation)
       return new VaultError('VAULT_FORBIDDEN', ExitCode.Forbidden, `Permission denied: ${ctx.operation} on ${what} needs ${describePermission(ctx.operation, action)}.`, {
         ...base,
         scope: listing ? 'vault' : 'object',
@@ -187,6 +187,13 @@ export function classifyError(err: unknown, ctx: CallContext): VaultError {
       })
     }
     case 404:
+      if (isListing(ctx.operation)) {
+        return new VaultError('VAULT_API_NOT_FOUND', ExitCode.Failure, `${ctx.vaultUrl} answered ${ctx.operation} with ${service}: no such vault, or it does not offer this API.`, {
+          ...base,
+          scope: 'vault',
+          hint: 'Check the vault URL (and --resolve pins). To skip an object kind the endpoint does not serve, use --kind.',
+        })
+      }
       return new VaultError('VAULT_NOT_FOUND', ExitCode.Failure, `${what} was not found (${service}); it was probably deleted while the run was in progress.`, { ...base, scope: 'object' })
     case 429:
       return new VaultError('VAULT_THROTTLED', ExitCode.Failure, `${ctx.operation} on ${what} was still throttled after every retry (${service}).`, {
@@ -230,6 +237,11 @@ function unreachable(code: string, ctx: CallContext, err: unknown): VaultError {
     ...base,
     hint: 'Check network access to the vault (proxy, firewall, private endpoint) and retry.',
   })
+}
+
+/** Vault-level listings: when these fail, nothing of that kind can be backed up. */
+function isListing(op: VaultOperation): boolean {
+  return op.endsWith('.list') || op.endsWith('.listDeleted') || op === 'certificates.listIssuers'
 }
 
 function hostOf(url: string): string {

@@ -7,10 +7,12 @@
 /** The operations kvdr sends (read side and write side share this table). */
 export type VaultOperation =
   | 'secrets.list'
+  | 'secrets.listVersions'
   | 'secrets.get'
   | 'secrets.backup'
   | 'secrets.listDeleted'
   | 'keys.list'
+  | 'keys.listVersions'
   | 'keys.get'
   | 'keys.backup'
   | 'keys.getRotationPolicy'
@@ -18,6 +20,7 @@ export type VaultOperation =
   | 'keys.wrapKey'
   | 'keys.unwrapKey'
   | 'certificates.list'
+  | 'certificates.listVersions'
   | 'certificates.get'
   | 'certificates.getPolicy'
   | 'certificates.backup'
@@ -40,10 +43,12 @@ const KV = 'Microsoft.KeyVault/vaults'
 
 export const PERMISSIONS: Record<VaultOperation, Permission> = {
   'secrets.list': { dataAction: `${KV}/secrets/readMetadata/action`, accessPolicy: 'secrets: list', role: 'Key Vault Reader' },
+  'secrets.listVersions': { dataAction: `${KV}/secrets/readMetadata/action`, accessPolicy: 'secrets: list', role: 'Key Vault Reader' },
   'secrets.get': { dataAction: `${KV}/secrets/getSecret/action`, accessPolicy: 'secrets: get', role: 'Key Vault Secrets User' },
   'secrets.backup': { dataAction: `${KV}/secrets/backup/action`, accessPolicy: 'secrets: backup', role: 'Key Vault Secrets Officer' },
   'secrets.listDeleted': { dataAction: `${KV}/secrets/readMetadata/action`, accessPolicy: 'secrets: list', role: 'Key Vault Reader' },
   'keys.list': { dataAction: `${KV}/keys/read`, accessPolicy: 'keys: list', role: 'Key Vault Reader' },
+  'keys.listVersions': { dataAction: `${KV}/keys/read`, accessPolicy: 'keys: list', role: 'Key Vault Reader' },
   'keys.get': { dataAction: `${KV}/keys/read`, accessPolicy: 'keys: get', role: 'Key Vault Reader' },
   'keys.backup': { dataAction: `${KV}/keys/backup/action`, accessPolicy: 'keys: backup', role: 'Key Vault Crypto Officer' },
   'keys.getRotationPolicy': { dataAction: `${KV}/keyrotationpolicies/read`, accessPolicy: 'keys: getrotationpolicy', role: 'Key Vault Reader' },
@@ -51,6 +56,7 @@ export const PERMISSIONS: Record<VaultOperation, Permission> = {
   'keys.wrapKey': { dataAction: `${KV}/keys/wrap/action`, accessPolicy: 'keys: wrapKey', role: 'Key Vault Crypto Service Encryption User' },
   'keys.unwrapKey': { dataAction: `${KV}/keys/unwrap/action`, accessPolicy: 'keys: unwrapKey', role: 'Key Vault Crypto Service Encryption User' },
   'certificates.list': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: list', role: 'Key Vault Reader' },
+  'certificates.listVersions': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: list', role: 'Key Vault Reader' },
   'certificates.get': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: get', role: 'Key Vault Reader' },
   'certificates.getPolicy': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: get', role: 'Key Vault Reader' },
   'certificates.backup': { dataAction: `${KV}/certificates/backup/action`, accessPolicy: 'certificates: backup', role: 'Key Vault Certificates Officer' },

@@ -60,6 +60,15 @@ function versionOf(p: SdkProps): VersionInfo {
   return compact({ version: p.version ?? '', attributes: attributesOf(p), tags: { ...(p.tags ?? {}) }, contentType: p.contentType, managed: p.managed === true })
 }
 
+/**
+ * One page of a listing. `listedAt` is the vault's clock (from a response received before this page was asked
+ * for, so never later than the read): a change stamped at or after it may not be in the page.
+ */
+export interface Page<T> {
+  items: T[]
+  listedAt: number | null
+}
+
 const b64url = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : Buffer.from(b).toString('base64url'))
 
 export class VaultReader {
@@ -90,16 +99,43 @@ export class VaultReader {
     }
   }
 
-  private async *pages<T, R>(operation: VaultOperation, object: string | undefined, iter: AsyncIterableIterator<T[]>, map: (item: T) => R): AsyncIterable<R[]> {
+  private async *pages<T, R>(operation: VaultOperation, object: string | undefined, iter: AsyncIterableIterator<T[]>, map: (item: T) => R): AsyncIterable<Page<R>> {
     while (true) {
+      const listedAt = this.observed.serverTime ?? null
       const next = await this.call(operation, object, () => iter.next())
       if (next.done) return
-      yield next.value.map(map)
+      yield { items: next.value.map(map), listedAt }
     }
   }
 
+  /**
+   * Read one item of a listing, to learn the vault's clock (and region and tenant) before the real listings
+   * start: their pages are stamped with a time observed before they were asked for. One request.
+   */
+  async probe(kind: ObjectKind): Promise<void> {
+    const c = this.connection
+    const o = { ...this.opts() }
+    const op: VaultOperation = kind === 'secret' ? 'secrets.list' : kind === 'key' ? 'keys.list' : 'certificates.list'
+    const iter: AsyncIterableIterator<unknown> =
+      kind === 'secret'
+        ? c.secrets.listPropertiesOfSecrets(o).byPage({ maxPageSize: 1 })
+        : kind === 'key'
+          ? c.keys.listPropertiesOfKeys(o).byPage({ maxPageSize: 1 })
+          : c.certificates.listPropertiesOfCertificates(o).byPage({ maxPageSize: 1 })
+    await this.call(op, undefined, () => iter.next())
+  }
+
+  /** The id of an object's current (latest) version. Needs get permission on the kind. */
+  async latestVersion(kind: ObjectKind, name: string): Promise<string | undefined> {
+    const c = this.connection
+    const o = this.opts()
+    if (kind === 'secret') return (await this.call('secrets.get', `secret/${name}`, () => c.secrets.getSecret(name, o))).properties.version
+    if (kind === 'key') return (await this.call('keys.get', `key/${name}`, () => c.keys.getKey(name, o))).properties.version
+    return (await this.call('certificates.get', `certificate/${name}`, () => c.certificates.getCertificate(name, o))).properties.version
+  }
+
   /** Live objects of one kind, a page at a time (managed items included, flagged). Needs list permission. */
-  listActive(kind: ObjectKind): AsyncIterable<ListedObject[]> {
+  listActive(kind: ObjectKind): AsyncIterable<Page<ListedObject>> {
     const c = this.connection
     const o = { ...this.opts() }
     switch (kind) {
@@ -113,7 +149,7 @@ export class VaultReader {
   }
 
   /** Soft-deleted objects of one kind, a page at a time. */
-  listDeleted(kind: ObjectKind): AsyncIterable<DeletedObject[]> {
+  listDeleted(kind: ObjectKind): AsyncIterable<Page<DeletedObject>> {
     const c = this.connection
     const o = { ...this.opts() }
     const deleted = (k: ObjectKind, p: SdkProps & { deletedOn?: Date; scheduledPurgeDate?: Date; recoveryId?: string }): DeletedObject =>
@@ -129,17 +165,17 @@ export class VaultReader {
   }
 
   /** Every version of an object (disabled and expired ones included), a page at a time. */
-  versions(kind: ObjectKind, name: string): AsyncIterable<VersionInfo[]> {
+  versions(kind: ObjectKind, name: string): AsyncIterable<Page<VersionInfo>> {
     const c = this.connection
     const o = { ...this.opts() }
     const object = `${kind}/${name}`
     switch (kind) {
       case 'secret':
-        return this.pages('secrets.list', object, c.secrets.listPropertiesOfSecretVersions(name, o).byPage({ maxPageSize: PAGE }), versionOf)
+        return this.pages('secrets.listVersions', object, c.secrets.listPropertiesOfSecretVersions(name, o).byPage({ maxPageSize: PAGE }), versionOf)
       case 'key':
-        return this.pages('keys.list', object, c.keys.listPropertiesOfKeyVersions(name, o).byPage({ maxPageSize: PAGE }), versionOf)
+        return this.pages('keys.listVersions', object, c.keys.listPropertiesOfKeyVersions(name, o).byPage({ maxPageSize: PAGE }), versionOf)
       case 'certificate':
-        return this.pages('certificates.list', object, c.certificates.listPropertiesOfCertificateVersions(name, o).byPage({ maxPageSize: PAGE }), versionOf)
+        return this.pages('certificates.listVersions', object, c.certificates.listPropertiesOfCertificateVersions(name, o).byPage({ maxPageSize: PAGE }), versionOf)
     }
   }
 
@@ -218,7 +254,7 @@ export class VaultReader {
   }
 
   /** Names and providers of the vault's certificate issuers. */
-  async *issuers(): AsyncIterable<Array<{ name: string; provider?: string }>> {
+  async *issuers(): AsyncIterable<Page<{ name: string; provider?: string }>> {
     yield* this.pages('certificates.listIssuers', undefined, this.connection.certificates.listPropertiesOfIssuers(this.opts()).byPage({ maxPageSize: PAGE }), (p) => compact({ name: p.name ?? '', provider: p.provider }))
   }
 

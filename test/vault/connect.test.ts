@@ -63,7 +63,7 @@ describe('connecting to the emulator', () => {
     const conn = await f.connect()
     const reader = new VaultReader(conn)
     const names: string[] = []
-    for await (const page of reader.listActive('secret')) names.push(...page.map((o) => o.name))
+    for await (const page of reader.listActive('secret')) names.push(...page.items.map((o) => o.name))
     conn.close()
     expect(names).toEqual(['probe'])
     expect(reader.observed.region).toBe('westeurope')

@@ -22,11 +22,11 @@ function seed(f: VaultFixture, n: number): void {
 async function readAll(conn: VaultConnection): Promise<{ values: Map<string, string>; backups: number }> {
   const reader = new VaultReader(conn)
   const names: string[] = []
-  for await (const page of reader.listActive('secret')) names.push(...page.map((o) => o.name))
+  for await (const page of reader.listActive('secret')) names.push(...page.items.map((o) => o.name))
   const values = new Map<string, string>()
   let backups = 0
   const work = async (name: string): Promise<void> => {
-    for await (const page of reader.versions('secret', name)) for (const v of page) values.set(name, await reader.secretValue(name, v.version))
+    for await (const page of reader.versions('secret', name)) for (const v of page.items) values.set(name, await reader.secretValue(name, v.version))
     if ((await reader.backup('secret', name)).length > 0) backups++
   }
   for (let i = 0; i < names.length; i += 8) await Promise.all(names.slice(i, i + 8).map(work))
