@@ -164,8 +164,7 @@ export async function runBackup(repo: Repository, options: BackupOptions): Promi
             ...(options.progress ? { progress: options.progress } : {}),
           })
           const { summary, vault, id, time, parent, entryCount } = out.snapshot
-          const nothingDone = summary.done === 0 && summary.errors > 0
-          const exitCode = nothingDone ? ExitCode.Failure : summary.errors > 0 ? ExitCode.Partial : ExitCode.Success
+          const exitCode = !out.useful ? ExitCode.Failure : summary.errors > 0 ? ExitCode.Partial : ExitCode.Success
           const { url: _u, ...world } = vault
           return {
             vault: reader.url,

@@ -68,6 +68,8 @@ export interface VaultCounts {
 /** The outcome for one vault. */
 export interface VaultRunOutcome {
   snapshot: Snapshot
+  /** False when not one object yielded anything (every capture failed): the run did nothing useful. */
+  useful: boolean
   counts: VaultCounts
   problems: ObjectProblem[]
   requests: RequestStats
@@ -102,6 +104,7 @@ export async function backupVault(writer: RepositoryWriter, reader: VaultReader,
     }
   }
   let objectsWithErrors = 0
+  let capturedSomething = false
 
   const previous = await previousSnapshot(writer, reader.url)
   const index: Map<string, IndexedEntry> = previous ? await indexSnapshot(writer, previous) : new Map()
@@ -166,6 +169,7 @@ export async function backupVault(writer: RepositoryWriter, reader: VaultReader,
     progress?.fetchedOne(failed)
     if (captured.entry) {
       counts.captured++
+      if (captured.entry.refs.length > 0) capturedSomething = true
       await out.push(captured.entry)
     } else if (failed && index.has(key)) {
       counts.carried++
@@ -268,7 +272,8 @@ export async function backupVault(writer: RepositoryWriter, reader: VaultReader,
   const tags = [...new Set([...opts.tags, ...(target.tags ?? [])])]
   try {
     const snapshot = await writer.writeSnapshot({ vault, tags, ...(opts.description === undefined ? {} : { description: opts.description }) }, entries(), summary)
-    return { snapshot, counts, problems, requests: reader.connection.governor.stats }
+    const useful = capturedSomething || counts.reused + counts.deleted + counts.vaultSettings > 0 || problemCount.errors === 0
+    return { snapshot, useful, counts, problems, requests: reader.connection.governor.stats }
   } finally {
     await producing
   }

@@ -46,6 +46,7 @@ export class RateBucket {
   private readonly maxRate: number
   private readonly tolerance: number
   private pausedUntil = 0
+  private lastCut = -Infinity
 
   constructor(
     readonly name: string,
@@ -79,14 +80,20 @@ export class RateBucket {
     this.pausedUntil = Math.max(this.pausedUntil, until)
   }
 
-  /** The service throttled us anyway: slow down to 70% (never below 5% of the planned rate). */
+  /**
+   * The service throttled us anyway (another client shares the vault): slow down to 70%, at most once a second
+   * (a burst of 429s is one signal), never below 5% of the planned rate.
+   */
   throttled(): void {
+    const now = this.clock.now()
+    if (now - this.lastCut < 1000) return
+    this.lastCut = now
     this.rate = Math.max(this.maxRate * 0.05, this.rate * 0.7)
   }
 
-  /** A request went through: creep back towards the planned rate. */
+  /** A request went through: creep back towards the planned rate (0.5% of it per success). */
   succeeded(): void {
-    if (this.rate < this.maxRate) this.rate = Math.min(this.maxRate, this.rate + this.maxRate * 0.002)
+    if (this.rate < this.maxRate) this.rate = Math.min(this.maxRate, this.rate + this.maxRate * 0.005)
   }
 }
 

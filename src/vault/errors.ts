@@ -145,6 +145,14 @@ export function classifyError(err: unknown, ctx: CallContext): VaultError {
       cause: err,
     })
   }
+  if ((err as { name?: unknown })?.name === 'AbortError') {
+    return new VaultError('DEADLINE', ExitCode.Failure, `The run's deadline passed during ${ctx.operation} on ${what}.`, {
+      scope: 'vault',
+      operation: ctx.operation,
+      hint: 'Give the run more time (--deadline), or back up fewer vaults per run.',
+      cause: err,
+    })
+  }
   const message = (err as { message?: unknown })?.message
   if (typeof message === 'string' && message.includes('challenge resource')) {
     return new VaultError('VAULT_CHALLENGE', ExitCode.Auth, `${ctx.vaultUrl} answered with an authentication challenge for another domain: ${message.split('.')[0]}.`, {

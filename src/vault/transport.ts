@@ -8,7 +8,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { readFileSync } from 'node:fs'
 import { Agent } from 'node:https'
 import { isIP, type LookupFunction } from 'node:net'
-import { rootCertificates } from 'node:tls'
+import { createSecureContext, rootCertificates } from 'node:tls'
 import { UsageError } from '../core/errors.js'
 
 /** Network settings of a run. */
@@ -83,7 +83,9 @@ export function createAgent(options: TransportOptions = {}): Agent {
     keepAlive: true,
     maxSockets: options.maxSockets ?? 64,
     minVersion: 'TLSv1.2',
-    ...(ca ? { ca } : {}),
+    // One secure context for every connection: a CA list given per connection would be parsed for each
+    // socket and stringified into the pool key of every request.
+    ...(ca ? { secureContext: createSecureContext({ ca, minVersion: 'TLSv1.2' }) } : {}),
     ...(options.resolve && options.resolve.size > 0 ? { lookup: pinnedLookup(options.resolve) } : {}),
   })
 }
