@@ -58,6 +58,19 @@ export interface RouteDefinition {
   path: string
   operation: OperationDescriptor
   handler: Handler
+  /**
+   * Refines `operation` for one request before the pipeline authorizes, throttles and audits it, e.g. the Keys API
+   * names the addressed key's family in `throttleClass`. Gets the parsed JSON body (undefined when absent or not
+   * JSON). Must not throw and must not change vault state; it returns `operation` when it cannot tell.
+   */
+  refine?: (req: RefineRequest) => OperationDescriptor
+}
+
+/** What `RouteDefinition.refine` may look at. */
+export interface RefineRequest {
+  vault: Vault
+  params: Readonly<Record<string, string>>
+  body: unknown
 }
 
 /** A route module registers one object kind's routes (`registerSecretRoutes(router)`). */

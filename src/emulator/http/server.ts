@@ -72,9 +72,12 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
     const apiVersion = url.searchParams.get('api-version')
     if (apiVersion === null || apiVersion === '') throw badParameter(`The 'api-version' query parameter is required.`)
     if (body === 'too-large') throw new KvHttpError(413, 'RequestEntityTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes.`)
-    await deps.stages.authorizer.authorize(principal, match.route.operation, stageReq)
-    await deps.stages.throttle.admit(principal, match.route.operation, stageReq)
-    await deps.stages.faults.inject(match.route.operation, stageReq)
+    const { refine } = match.route
+    const operation = refine ? refine({ vault, params: match.params, body: parseJsonOrUndefined(body) }) : match.route.operation
+    operationName = operation.name
+    await deps.stages.authorizer.authorize(principal, operation, stageReq)
+    await deps.stages.throttle.admit(principal, operation, stageReq)
+    await deps.stages.faults.inject(operation, stageReq)
     result = await match.route.handler({
       vault,
       params: match.params,
@@ -146,6 +149,15 @@ function parseJson(body: Buffer | 'too-large'): unknown {
     return JSON.parse(body.toString('utf8')) as unknown
   } catch {
     throw badParameter('The request body is not valid JSON.')
+  }
+}
+
+/** The body for `refine`: parse failures are reported later by the handler's own parse, not here. */
+function parseJsonOrUndefined(body: Buffer): unknown {
+  try {
+    return parseJson(body)
+  } catch {
+    return undefined
   }
 }
 
