@@ -98,7 +98,9 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
     result = errorResult(err)
   }
   writeResult(res, result, headers)
-  const resultBody = result.body as { id?: unknown; error?: { code?: unknown } } | undefined
+  const resultBody = result.body as { id?: unknown; kid?: unknown; key?: { kid?: unknown }; error?: { code?: unknown } } | undefined
+  // Keys answer with `kid` (operations, items) or `key.kid` (bundles) where other kinds answer with `id`.
+  const objectId = [resultBody?.id, resultBody?.kid, resultBody?.key?.kid].find((x): x is string => typeof x === 'string')
   deps.stages.audit.record({
     time: new Date(deps.clock.now()).toISOString(),
     vault: vault.settings.name,
@@ -108,7 +110,7 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
     callerIpAddress: sourceAddress,
     requestUri: `https://${host}${req.url ?? '/'}`,
     ...(principal ? { principalId: principal.id } : {}),
-    ...(typeof resultBody?.id === 'string' ? { id: resultBody.id } : {}),
+    ...(objectId === undefined ? {} : { id: objectId }),
     ...(typeof resultBody?.error?.code === 'string' ? { errorCode: resultBody.error.code } : {}),
     ...(typeof headers['x-ms-client-request-id'] === 'string' ? { correlationId: headers['x-ms-client-request-id'] } : {}),
   })
