@@ -60,8 +60,8 @@ export interface RouteDefinition {
   handler: Handler
   /**
    * Refines `operation` for one request before the pipeline authorizes, throttles and audits it, e.g. the Keys API
-   * names the addressed key's family in `throttleClass`. Gets the parsed JSON body (undefined when absent or not
-   * JSON). Must not throw and must not change vault state; it returns `operation` when it cannot tell.
+   * names the addressed key's family in `throttleClass`. Must not throw and must not change vault state; it returns
+   * `operation` when it cannot tell.
    */
   refine?: (req: RefineRequest) => OperationDescriptor
 }
@@ -70,7 +70,8 @@ export interface RouteDefinition {
 export interface RefineRequest {
   vault: Vault
   params: Readonly<Record<string, string>>
-  body: unknown
+  /** The parsed JSON body (parsed when called, so routes that do not look pay nothing); undefined when absent or not JSON. */
+  body(): unknown
 }
 
 /** A route module registers one object kind's routes (`registerSecretRoutes(router)`). */

@@ -73,7 +73,7 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
     if (apiVersion === null || apiVersion === '') throw badParameter(`The 'api-version' query parameter is required.`)
     if (body === 'too-large') throw new KvHttpError(413, 'RequestEntityTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes.`)
     const { refine } = match.route
-    const operation = refine ? refine({ vault, params: match.params, body: parseJsonOrUndefined(body) }) : match.route.operation
+    const operation = refine ? refine({ vault, params: match.params, body: () => parseJsonOrUndefined(body) }) : match.route.operation
     operationName = operation.name
     await deps.stages.authorizer.authorize(principal, operation, stageReq)
     await deps.stages.throttle.admit(principal, operation, stageReq)

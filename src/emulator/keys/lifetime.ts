@@ -89,15 +89,22 @@ export function rotationDue(policy: StoredRotationPolicy, current: VersionRecord
   return addDuration(current.attributes.exp * 1000, durationOf(rotate.timeBeforeExpiry), -1)
 }
 
-/** Record the Notify action for `current` when it came due by `until` (once per version). */
-function noteNotification(record: ObjectRecord<KeyPayload>, policy: StoredRotationPolicy | undefined, current: VersionRecord<KeyPayload>, until: number): void {
+/** When the Notify action for `current` came due, if it did by `until` and was not recorded yet (once per version). */
+function pendingNotification(record: ObjectRecord<KeyPayload>, policy: StoredRotationPolicy | undefined, current: VersionRecord<KeyPayload>, until: number): number | undefined {
   const notify = (policy?.lifetimeActions ?? [DEFAULT_NOTIFY]).find((a) => a.action === 'Notify')
-  if (notify?.timeBeforeExpiry === undefined || current.attributes.exp === undefined) return
+  if (notify?.timeBeforeExpiry === undefined || current.attributes.exp === undefined) return undefined
   const dueAt = addDuration(current.attributes.exp * 1000, durationOf(notify.timeBeforeExpiry), -1)
-  if (dueAt > until) return
+  if (dueAt > until) return undefined
   const seen = (record.objectData?.lifetimeEvents as LifetimeEvent[] | undefined) ?? []
-  if (seen.some((e) => e.action === 'Notify' && e.version === current.version)) return
-  logEvent(record, { action: 'Notify', version: current.version, dueAt })
+  return seen.some((e) => e.action === 'Notify' && e.version === current.version) ? undefined : dueAt
+}
+
+/** True when a rotation or a notification of the key is due by `now` (a cheap check before the real work). */
+function anythingDue(record: ObjectRecord<KeyPayload>, now: number): boolean {
+  const policy = storedPolicy(record)
+  const current = latest(record)
+  const due = policy === undefined ? undefined : rotationDue(policy, current)
+  return (due !== undefined && due <= now) || pendingNotification(record, policy, current, now) !== undefined
 }
 
 async function applyForKey(keys: VersionedCollection<KeyPayload>, name: string, clock: Clock): Promise<void> {
@@ -108,7 +115,8 @@ async function applyForKey(keys: VersionedCollection<KeyPayload>, name: string, 
     const current = latest(record)
     const now = clock.now()
     const due = policy === undefined ? undefined : rotationDue(policy, current)
-    noteNotification(record, policy, current, Math.min(now, due ?? now))
+    const notifiedAt = pendingNotification(record, policy, current, Math.min(now, due ?? now))
+    if (notifiedAt !== undefined) logEvent(record, { action: 'Notify', version: current.version, dueAt: notifiedAt })
     if (due === undefined || due > now) return
     const input = await rotatedVersion(current, policy, due)
     // The key may have changed while the material was generated; then look again.
@@ -123,14 +131,14 @@ const running = new WeakMap<object, Promise<void>>()
 /**
  * Apply every lifetime action of the vault's live keys that is due by the clock: scheduled rotations (one version
  * per missed point, at most 500 per key and call) and Notify records. Concurrent calls for one vault run one after
- * the other. Never throws for vault data.
+ * the other. Throws only when key generation fails; a rotation that fails is tried again on the next call.
  */
 export async function applyDueLifetimeActions(vault: Vault, clock: Clock): Promise<void> {
   // Another request's run reports its own failure; this one only waits for it.
   for (let pending = running.get(vault.state); pending !== undefined; pending = running.get(vault.state)) await pending.catch(() => undefined)
   const keys = keysOf(vault)
   const task = (async () => {
-    for (const record of keys.listActive()) await applyForKey(keys, record.name, clock)
+    for (const record of keys.listActive()) if (anythingDue(record, clock.now())) await applyForKey(keys, record.name, clock)
   })().finally(() => running.delete(vault.state))
   running.set(vault.state, task)
   await task

@@ -76,8 +76,8 @@ export function byAddressedKey(operation: OperationDescriptor): (req: RefineRequ
 
 /** refine for create: the family the request asks for. */
 export function byRequestedKey(operation: OperationDescriptor): (req: RefineRequest) => OperationDescriptor {
-  return ({ body }) => {
-    const b = body as { kty?: unknown; key_size?: unknown } | undefined
+  return (req) => {
+    const b = req.body() as { kty?: unknown; key_size?: unknown } | undefined
     if (typeof b?.kty !== 'string' || !(KEY_TYPES as readonly string[]).includes(b.kty)) return operation
     return withKeyFamily(operation, b.kty, typeof b.key_size === 'number' ? b.key_size : undefined)
   }
@@ -85,8 +85,8 @@ export function byRequestedKey(operation: OperationDescriptor): (req: RefineRequ
 
 /** refine for import: the family of the JWK being imported (`Hsm: true` makes it an HSM key). */
 export function byImportedKey(operation: OperationDescriptor): (req: RefineRequest) => OperationDescriptor {
-  return ({ body }) => {
-    const b = body as { key?: { kty?: unknown; n?: unknown }; Hsm?: unknown } | undefined
+  return (req) => {
+    const b = req.body() as { key?: { kty?: unknown; n?: unknown }; Hsm?: unknown } | undefined
     const kty = b?.key?.kty
     if (typeof kty !== 'string' || !(KEY_TYPES as readonly string[]).includes(kty)) return operation
     return withKeyFamily(operation, b?.Hsm === true && !kty.endsWith('-HSM') ? `${kty}-HSM` : kty, modulusBits(b?.key?.n))
