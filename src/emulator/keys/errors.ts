@@ -6,7 +6,7 @@ import { KvHttpError, badParameter } from '../http/errors.js'
 import { CryptoServiceError, decodeBase64Url } from './crypto.js'
 
 /** The same error as Key Vault writes it, from the library's `toWire()` body. */
-export function cryptoHttpError(err: CryptoServiceError): KvHttpError {
+function cryptoHttpError(err: CryptoServiceError): KvHttpError {
   const { error } = err.toWire()
   return new KvHttpError(err.status, error.code, error.message, error.innererror === undefined ? {} : { innerCode: error.innererror.code })
 }

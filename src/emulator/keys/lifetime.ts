@@ -81,7 +81,7 @@ export async function rotatedVersion(current: VersionRecord<KeyPayload>, policy:
 }
 
 /** When the policy's Rotate action is due for `current` (epoch ms), or undefined when it never is. */
-export function rotationDue(policy: StoredRotationPolicy, current: VersionRecord<KeyPayload>): number | undefined {
+function rotationDue(policy: StoredRotationPolicy, current: VersionRecord<KeyPayload>): number | undefined {
   const rotate = policy.lifetimeActions.find((a) => a.action === 'Rotate')
   if (rotate === undefined) return undefined
   if (rotate.timeAfterCreate !== undefined) return addDuration(current.attributes.created * 1000, durationOf(rotate.timeAfterCreate))

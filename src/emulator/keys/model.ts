@@ -36,7 +36,7 @@ export function keysOf(vault: Vault): VersionedCollection<KeyPayload> {
 }
 
 /** What rendering depends on: the address the client used and the vault. */
-export type KeyView = Pick<HandlerContext, 'baseUrl' | 'vault'>
+type KeyView = Pick<HandlerContext, 'baseUrl' | 'vault'>
 
 /** `https://host/keys/name[/version]`. */
 export function keyId(baseUrl: string, name: string, version?: string): string {
@@ -44,7 +44,7 @@ export function keyId(baseUrl: string, name: string, version?: string): string {
 }
 
 /** The service's `hsmPlatform`: "2" for HSM-protected keys, "0" for software keys (as the recordings show). */
-export function hsmPlatform(kty: string): string {
+function hsmPlatform(kty: string): string {
   return kty.endsWith('-HSM') ? '2' : '0'
 }
 

@@ -8,15 +8,15 @@ import { decodeBase64Url } from './crypto.js'
 import type { ReleasePolicy } from './model.js'
 
 /** The content type the service gives a release policy when the request names none. */
-export const RELEASE_POLICY_CONTENT_TYPE = 'application/json; charset=utf-8'
+const RELEASE_POLICY_CONTENT_TYPE = 'application/json; charset=utf-8'
 
 /** 400 for an exportable key created without a release policy (recorded wording). */
-export function exportableWithoutPolicy(): KvHttpError {
+function exportableWithoutPolicy(): KvHttpError {
   return badParameter('AKV.SKR.1004: Exportable keys must have release policy.')
 }
 
 /** 400 for a release policy on a key that is not exportable (recorded wording). */
-export function policyWithoutExportable(): KvHttpError {
+function policyWithoutExportable(): KvHttpError {
   return badParameter('AKV.SKR.1005: Non-exportable keys must not have release policy.')
 }
 
