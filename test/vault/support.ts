@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { KeyClient } from '@azure/keyvault-keys'
 import { SecretClient } from '@azure/keyvault-secrets'
 import type { AuditRecord, EmulatorHandle, EmulatorOptions } from '../../src/emulator/index.js'
 import { VaultConnection, type ConnectionOptions } from '../../src/vault/connection.js'
@@ -27,6 +28,8 @@ export interface VaultFixture {
   connect(vault?: string, options?: ConnectionOptions): Promise<VaultConnection>
   /** The official SecretClient (for seeding), failing fast. */
   secrets(vault?: string): SecretClient
+  /** The official KeyClient (for seeding), failing fast. */
+  keys(vault?: string): KeyClient
   stop(): Promise<void>
 }
 
@@ -59,6 +62,10 @@ export async function startVaultFixture(options: EmulatorOptions = {}): Promise<
     secrets(vault = 'kv-primary') {
       const { vaultUrl, options: client } = em.clientSetup(vault)
       return new SecretClient(vaultUrl, em.credential, { ...client, retryOptions: { maxRetries: 0 } })
+    },
+    keys(vault = 'kv-primary') {
+      const { vaultUrl, options: client } = em.clientSetup(vault)
+      return new KeyClient(vaultUrl, em.credential, { ...client, retryOptions: { maxRetries: 0 } })
     },
     async stop() {
       await em.stop()
