@@ -47,6 +47,11 @@ export interface ObjectRecord<P> {
   deleted?: { deletedAt: number; visibleAt: number; scheduledPurgeAt: number }
   recoveringUntil?: number
   purgingUntil?: number
+  /**
+   * Object-level data of the kind, stored with the object and following it through delete and recover (a
+   * certificate's policy and pending operation). Plain JSON; this class never reads it.
+   */
+  meta?: unknown
 }
 
 /** A collection's stored state: objects by lower-cased name. */
@@ -89,6 +94,11 @@ export interface NewVersionInput<P> {
   managed?: boolean
   /** Record the previous latest version in `previousVersion`. */
   trackPreviousVersion?: boolean
+  /**
+   * Use this version id instead of a random one (the key and secret behind a certificate share the certificate's
+   * version id). The caller guarantees it is a fresh 32-hex id.
+   */
+  version?: string
 }
 
 export interface UpdateInput<P> {
@@ -164,8 +174,8 @@ export class VersionedCollection<P> {
     const record: ObjectRecord<P> = existing && phase === 'active' ? existing : { name, managed: input.managed ?? false, versions: [] }
     const nowSec = Math.floor(this.now() / 1000)
     const previous = record.versions.at(-1)
-    let id = newVersionId()
-    while (record.versions.some((v) => v.version === id)) id = newVersionId()
+    let id = input.version ?? newVersionId()
+    while (input.version === undefined && record.versions.some((v) => v.version === id)) id = newVersionId()
     const version: VersionRecord<P> = {
       version: id,
       attributes: applyAttributes({ enabled: true, created: nowSec, updated: nowSec }, input.attributes),
