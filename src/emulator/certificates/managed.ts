@@ -1,0 +1,126 @@
+/**
+ * The key and secret behind a certificate: created with each issued version (same version id, `managed: true`),
+ * mirroring the certificate's attributes and tags, and following its lifecycle (deleted, recovered and purged with it).
+ */
+import type { KeyObject } from 'node:crypto'
+import { KvHttpError } from '../http/errors.js'
+import { SECRET_LABELS, KEY_LABELS, type KindLabels } from '../model/messages.js'
+import type { Vault } from '../model/vault.js'
+import type { AttributesInput, VersionedCollection } from '../model/versioned.js'
+import type { KeyMaterial } from '../keys/crypto.js'
+import { secretsOf } from '../secrets/model.js'
+import { createManagedKey, keyOpsFor, keysOf } from './managed-key.js'
+import type { CompletePolicy } from './policy.js'
+import { certificateSecretValue } from './x509-secret.js'
+
+/** What one issued certificate version puts behind it. */
+export interface ManagedVersionInput {
+  /** The certificate's version id, shared by the key and the secret. */
+  version: string
+  material: KeyMaterial
+  /** The private key of `material`. */
+  privateKey: KeyObject
+  /** DER certificates in the certificate's stored order. */
+  chain: Buffer[]
+  policy: CompletePolicy
+  /** The certificate version's attributes, mirrored (nbf/exp are the certificate's validity). */
+  attributes: { enabled: boolean; nbf: number; exp: number }
+  tags?: Record<string, string>
+  /** When the certificate version was issued (Unix seconds): the key and secret versions are created then too. */
+  createdSec: number
+}
+
+/**
+ * Create the key and secret versions behind a certificate version. The secret holds the PFX (base64) or PEM text the
+ * policy's secret_props.contentType asks for, without the private key when the policy's key is not exportable, and
+ * links the key (`kid`). Throws 409 when the key or secret name is blocked (call assertManagedNamesUsable first).
+ */
+export function createManagedVersions(vault: Vault, name: string, input: ManagedVersionInput): void {
+  const attributes: AttributesInput = { ...input.attributes }
+  const tags = input.tags === undefined ? {} : { tags: input.tags }
+  createManagedKey(vault, name, {
+    version: input.version,
+    material: input.material,
+    keyOps: keyOpsFor(input.policy.x509_props.key_usage, input.material.kty),
+    attributes,
+    ...tags,
+  })
+  const contentType = input.policy.secret_props.contentType
+  const value = certificateSecretValue({ ...(input.policy.key_props.exportable ? { key: input.privateKey } : {}), chain: input.chain }, contentType)
+  secretsOf(vault).create(name, {
+    version: input.version,
+    managed: true,
+    trackPreviousVersion: true,
+    payload: { value, contentType, keyPath: `keys/${name}/${input.version}` },
+    attributes,
+    ...tags,
+  })
+  for (const c of managedCollections(vault)) stampCreated(c.version(name, input.version).version, input.createdSec)
+}
+
+/** Date a new version's `created` and `updated` (Unix seconds): issuance can finish before the request that observes it. */
+export function stampCreated(v: { attributes: { created: number; updated: number } }, createdSec: number): void {
+  v.attributes.created = createdSec
+  v.attributes.updated = createdSec
+}
+
+function managedCollections(vault: Vault): VersionedCollection<unknown>[] {
+  return [keysOf(vault) as VersionedCollection<unknown>, secretsOf(vault) as VersionedCollection<unknown>]
+}
+
+/**
+ * Mirror a certificate version's `enabled` and tags to its key and secret ("the certificate attributes are mirrored
+ * to attributes of the addressable key and secret"). Versions without a key or secret (placeholders) are skipped.
+ */
+export function mirrorToManaged(vault: Vault, name: string, version: string, change: { enabled?: boolean; tags?: Record<string, string> }): void {
+  for (const c of managedCollections(vault)) {
+    if (c.phase(name) !== 'active' || !c.active(name).versions.some((v) => v.version === version)) continue
+    c.update(name, version, {
+      ...(change.enabled === undefined ? {} : { attributes: { enabled: change.enabled } }),
+      ...(change.tags === undefined ? {} : { tags: change.tags }),
+    })
+  }
+}
+
+/** 409 for a certificate whose name is taken by a key or secret that is not its own. Wording is the emulator's. */
+function nameTaken(k: KindLabels, name: string): KvHttpError {
+  return new KvHttpError(
+    409,
+    'Conflict',
+    `A ${k.noun} named ${name} that does not belong to a certificate exists in this vault (it may be deleted but recoverable); a certificate needs its ${k.noun} name. Use another certificate name, or delete and purge the ${k.noun}.`,
+  )
+}
+
+/**
+ * Throw 409 unless certificate `name` can have its key and secret: the names are free, or held by the certificate's
+ * own live managed key and secret.
+ */
+export function assertManagedNamesUsable(vault: Vault, name: string): void {
+  for (const [c, labels] of [[keysOf(vault), KEY_LABELS], [secretsOf(vault), SECRET_LABELS]] as const) {
+    const phase = (c as VersionedCollection<unknown>).phase(name)
+    if (phase === 'absent') continue
+    if (phase !== 'active' || !(c as VersionedCollection<unknown>).active(name).managed) throw nameTaken(labels, name)
+  }
+}
+
+/** Throw 409 unless the key and secret names of certificate `name` are entirely free (for a restore). */
+export function assertManagedNamesFree(vault: Vault, name: string): void {
+  for (const [c, labels] of [[keysOf(vault), KEY_LABELS], [secretsOf(vault), SECRET_LABELS]] as const) {
+    if ((c as VersionedCollection<unknown>).phase(name) !== 'absent') throw nameTaken(labels, name)
+  }
+}
+
+/** Soft-delete the live key and secret behind certificate `name` (with it). */
+export function deleteManaged(vault: Vault, name: string): void {
+  for (const c of managedCollections(vault)) if (c.phase(name) === 'active' && c.active(name).managed) c.softDelete(name)
+}
+
+/** Recover the deleted key and secret behind certificate `name` (with it). */
+export function recoverManaged(vault: Vault, name: string): void {
+  for (const c of managedCollections(vault)) if (c.phase(name) === 'deleted' && c.deleted(name).managed) c.recover(name)
+}
+
+/** Purge the deleted key and secret behind certificate `name` (with it). */
+export function purgeManaged(vault: Vault, name: string): void {
+  for (const c of managedCollections(vault)) if (c.phase(name) === 'deleted' && c.deleted(name).managed) c.purge(name)
+}
