@@ -4,7 +4,7 @@
  * restore; issuers and contacts are in issuer-routes.ts.
  */
 import { badParameter } from '../http/errors.js'
-import { paginate } from '../http/paging.js'
+import { paginate, tokenOption } from '../http/paging.js'
 import type { HandlerContext, HandlerResult, Router } from '../http/router.js'
 import { objectBody, optionalAttributes, optionalString, optionalTags, requireValidName } from '../http/validate.js'
 import { latest } from '../model/versioned.js'
@@ -38,13 +38,16 @@ function enabledOf(body: Record<string, unknown>): boolean | undefined {
   return optionalAttributes(body)?.enabled
 }
 
-function pageRequest(ctx: HandlerContext, path: string): Parameters<typeof paginate>[2] {
-  return { query: ctx.query, baseUrl: ctx.baseUrl, path, apiVersion: ctx.apiVersion, mode: ctx.paging }
+const INCLUDE_PENDING = 'includePending'
+
+function pageRequest(ctx: HandlerContext, path: string, withPending = false): Parameters<typeof paginate>[2] {
+  return { query: ctx.query, baseUrl: ctx.baseUrl, path, apiVersion: ctx.apiVersion, mode: ctx.paging, ...(withPending ? { option: INCLUDE_PENDING } : {}) }
 }
 
+/** `includePending=true` on the first page; later pages carry it in their $skiptoken (the nextLink does not repeat it). */
 function includePending(ctx: HandlerContext): boolean {
   const raw = ctx.query.get('includePending')
-  if (raw === null || raw === '') return false
+  if (raw === null || raw === '') return tokenOption(ctx.query) === INCLUDE_PENDING
   if (!/^(true|false)$/i.test(raw)) throw badParameter(`Invalid value '${raw}' for parameter includePending: it must be true or false.`)
   return raw.toLowerCase() === 'true'
 }
@@ -134,7 +137,7 @@ function listCertificates(ctx: HandlerContext): HandlerResult {
       const v = listed(r, withPending)
       return v ? [{ r, v }] : []
     })
-  const page = paginate(shown, (x) => x.r.name.toLowerCase(), pageRequest(ctx, '/certificates'))
+  const page = paginate(shown, (x) => x.r.name.toLowerCase(), pageRequest(ctx, '/certificates', withPending))
   return ok({ value: page.items.map((x) => certificateItem(ctx, x.r, x.v, false)), nextLink: page.nextLink })
 }
 
@@ -211,7 +214,7 @@ function listDeleted(ctx: HandlerContext): HandlerResult {
   const all = certificatesOf(ctx.vault, ctx.clock)
     .listDeleted()
     .filter((r) => withPending || latestIssued(r) !== undefined)
-  const page = paginate(all, (r) => r.name.toLowerCase(), pageRequest(ctx, '/deletedcertificates'))
+  const page = paginate(all, (r) => r.name.toLowerCase(), pageRequest(ctx, '/deletedcertificates', withPending))
   return ok({ value: page.items.map((r) => deletedCertificateItem(ctx, r)), nextLink: page.nextLink })
 }
 
