@@ -9,18 +9,18 @@ import { malformedBackup } from '../backup.js'
 import { CERTIFICATE_LABELS, MAX_BACKUP_VERSIONS, deletedButRecoverable, restoreConflict, tooManyVersionsToBackUp } from '../model/messages.js'
 import type { Vault } from '../model/vault.js'
 import type { VersionRecord, VersionedCollection } from '../model/versioned.js'
-import { secretsOf } from '../secrets/model.js'
+import { secretsOf, type SecretPayload } from '../secrets/model.js'
 import { certificatesOf } from './issuance.js'
-import { keysOf } from './managed-key.js'
+import { keysOf, type ManagedKeyPayload } from './managed-key.js'
 import { metaOf, type CertificatePayload, type CertificateRecord, type StoredPolicy } from './model.js'
 import { certificateId } from './render.js'
 
 /** Kind tag inside backup blobs. */
 const BACKUP_KIND = 'certificate'
 
-interface VersionsBackup {
+interface VersionsBackup<P> {
   name: string
-  versions: VersionRecord<unknown>[]
+  versions: VersionRecord<P>[]
 }
 
 /** What a certificate backup blob carries. */
@@ -28,11 +28,11 @@ interface CertificateBackup {
   name: string
   versions: VersionRecord<CertificatePayload>[]
   policy: StoredPolicy
-  key?: VersionsBackup
-  secret?: VersionsBackup
+  key?: VersionsBackup<ManagedKeyPayload>
+  secret?: VersionsBackup<SecretPayload>
 }
 
-function managedVersions(c: VersionedCollection<unknown>, name: string): VersionsBackup | undefined {
+function managedVersions<P>(c: VersionedCollection<P>, name: string): VersionsBackup<P> | undefined {
   if (c.phase(name) !== 'active') return undefined
   const record = c.active(name)
   return record.managed ? { name: record.name, versions: record.versions } : undefined
@@ -45,8 +45,8 @@ function managedVersions(c: VersionedCollection<unknown>, name: string): Version
 export function backupCertificate(vault: Vault, clock: Clock, codec: BackupCodec, name: string): string {
   const record = certificatesOf(vault, clock).active(name)
   if (record.versions.length > MAX_BACKUP_VERSIONS) throw tooManyVersionsToBackUp(CERTIFICATE_LABELS, record.name, record.versions.length)
-  const key = managedVersions(keysOf(vault) as VersionedCollection<unknown>, name)
-  const secret = managedVersions(secretsOf(vault) as VersionedCollection<unknown>, name)
+  const key = managedVersions(keysOf(vault), name)
+  const secret = managedVersions(secretsOf(vault), name)
   const payload: CertificateBackup = {
     name: record.name,
     versions: record.versions,
@@ -69,16 +69,17 @@ export function restoreCertificate(vault: Vault, clock: Clock, codec: BackupCode
   const conflictId = certificateId(baseUrl, backup.name, (backup.versions.at(-1) as VersionRecord<CertificatePayload>).version)
   const phase = certs.phase(backup.name)
   if (phase === 'deleted') throw deletedButRecoverable(CERTIFICATE_LABELS, backup.name)
-  const others = [keysOf(vault), secretsOf(vault)] as VersionedCollection<unknown>[]
-  if (phase !== 'absent' || others.some((c) => c.phase(backup.name) !== 'absent')) throw restoreConflict(CERTIFICATE_LABELS, conflictId)
+  const othersTaken = keysOf(vault).phase(backup.name) !== 'absent' || secretsOf(vault).phase(backup.name) !== 'absent'
+  if (phase !== 'absent' || othersTaken) throw restoreConflict(CERTIFICATE_LABELS, conflictId)
   const record = certs.restore({ name: backup.name, managed: false, versions: backup.versions }, conflictId)
   record.meta = { policy: structuredClone(backup.policy) }
-  if (backup.key) keysOf(vault).restore({ name: backup.key.name, managed: true, versions: backup.key.versions as never }, conflictId)
-  if (backup.secret) secretsOf(vault).restore({ name: backup.secret.name, managed: true, versions: backup.secret.versions as never }, conflictId)
+  if (backup.key) keysOf(vault).restore({ name: backup.key.name, managed: true, versions: backup.key.versions }, conflictId)
+  if (backup.secret) secretsOf(vault).restore({ name: backup.secret.name, managed: true, versions: backup.secret.versions }, conflictId)
   return record
 }
 
-function isVersionList(x: unknown): x is VersionRecord<unknown>[] {
+/** A non-empty list of versions whose payloads pass `payloadOk`. */
+function isVersionList<P>(x: unknown, payloadOk: (p: Record<string, unknown>) => boolean): x is VersionRecord<P>[] {
   return (
     Array.isArray(x) &&
     x.length > 0 &&
@@ -90,15 +91,16 @@ function isVersionList(x: unknown): x is VersionRecord<unknown>[] {
         typeof v.attributes.created === 'number' &&
         typeof v.attributes.updated === 'number' &&
         typeof v.payload === 'object' &&
-        v.payload !== null,
+        v.payload !== null &&
+        payloadOk(v.payload as Record<string, unknown>),
     )
   )
 }
 
-function isVersionsBackup(x: unknown, name: string): boolean {
+function isVersionsBackup(x: unknown, name: string, payloadOk: (p: Record<string, unknown>) => boolean): boolean {
   if (x === undefined) return true
-  const b = x as Partial<VersionsBackup> | null
-  return typeof b?.name === 'string' && b.name.toLowerCase() === name.toLowerCase() && isVersionList(b.versions)
+  const b = x as Partial<VersionsBackup<unknown>> | null
+  return typeof b?.name === 'string' && b.name.toLowerCase() === name.toLowerCase() && isVersionList(b.versions, payloadOk)
 }
 
 function isCertificateBackup(x: unknown): x is CertificateBackup {
@@ -107,10 +109,10 @@ function isCertificateBackup(x: unknown): x is CertificateBackup {
   return (
     typeof b.name === 'string' &&
     isValidObjectName(b.name) &&
-    isVersionList(b.versions) &&
+    isVersionList(b.versions, (p) => p.cer === undefined || typeof p.cer === 'string') &&
     typeof b.policy?.policy?.key_props === 'object' &&
     typeof b.policy.created === 'number' &&
-    isVersionsBackup(b.key, b.name) &&
-    isVersionsBackup(b.secret, b.name)
+    isVersionsBackup(b.key, b.name, (p) => typeof p.material === 'object' && Array.isArray(p.keyOps)) &&
+    isVersionsBackup(b.secret, b.name, (p) => typeof p.value === 'string')
   )
 }

@@ -75,18 +75,21 @@ function settleRequests(vault: Vault, clock: Clock): void {
   }
 }
 
-/** End a request at `atMs`: issue (Self), cancel (cancellation requested) or fail (a CA issuer). */
+/**
+ * End a request at `atMs`: issue (Self), cancel (cancellation requested) or fail (a CA issuer). Never throws: a request
+ * that cannot be issued (its key or secret name was taken meanwhile) fails, as anything a settler throws would break
+ * every request to the vault.
+ */
 function endRequest(vault: Vault, record: CertificateRecord, op: PendingOperation, atMs: number): void {
-  if (issuerKind(op.issuerName) === 'self' && op.material) {
-    const meta = metaOf(record)
-    const der = issueSelfSigned({ policy: meta.policy.policy, key: op.material as JsonWebKey, now: atMs })
-    try {
+  try {
+    if (issuerKind(op.issuerName) === 'self' && op.material) {
+      const der = issueSelfSigned({ policy: op.policy, key: op.material as JsonWebKey, now: atMs })
       assertManagedNamesUsable(vault, record.name)
-    } catch (err) {
-      fail(op, 'Request rejected', err instanceof Error ? err.message : String(err))
+      completeRequest(vault, record, op, { chain: [der], leaf: certificateFacts(der), atMs })
       return
     }
-    completeRequest(vault, record, op, { chain: [der], leaf: certificateFacts(der), atMs })
+  } catch (err) {
+    fail(op, 'Request rejected', err instanceof Error ? err.message : String(err))
     return
   }
   delete op.dueAt
@@ -137,7 +140,7 @@ function completeRequest(vault: Vault, record: CertificateRecord, op: PendingOpe
     privateKey: toPrivateKey(op.material as JsonWebKey),
     chain: issued.chain,
     leaf: issued.leaf,
-    policy: metaOf(record).policy.policy,
+    policy: op.policy,
     enabled: issued.enabled ?? op.enabled ?? true,
     ...(tags === undefined ? {} : { tags }),
     ...(op.preserveCertOrder ? { preserveCertOrder: true } : {}),
@@ -289,6 +292,7 @@ export async function startRequest(vault: Vault, clock: Clock, req: CreateReques
     requestId: randomBytes(16).toString('hex'),
     issuerName: policy.issuer.name,
     csr,
+    policy,
     status: 'inProgress',
     cancellationRequested: false,
     ...(kind === 'unknown' ? {} : { dueAt: now + issueDelay(vault) }),

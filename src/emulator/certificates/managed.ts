@@ -103,13 +103,6 @@ export function assertManagedNamesUsable(vault: Vault, name: string): void {
   }
 }
 
-/** Throw 409 unless the key and secret names of certificate `name` are entirely free (for a restore). */
-export function assertManagedNamesFree(vault: Vault, name: string): void {
-  for (const [c, labels] of [[keysOf(vault), KEY_LABELS], [secretsOf(vault), SECRET_LABELS]] as const) {
-    if ((c as VersionedCollection<unknown>).phase(name) !== 'absent') throw nameTaken(labels, name)
-  }
-}
-
 /** Soft-delete the live key and secret behind certificate `name` (with it). */
 export function deleteManaged(vault: Vault, name: string): void {
   for (const c of managedCollections(vault)) if (c.phase(name) === 'active' && c.active(name).managed) c.softDelete(name)

@@ -45,6 +45,8 @@ export interface PendingOperation {
   issuerName: string
   /** base64 DER PKCS#10 request for the key pair below. */
   csr: string
+  /** The policy the request was made under (a later policy update applies to the next request). */
+  policy: CompletePolicy
   status: OperationStatus
   cancellationRequested: boolean
   /** Set when the request failed. */
@@ -83,7 +85,7 @@ export function metaOf(record: CertificateRecord): CertificateMeta {
 }
 
 /** True for a version that holds a certificate (not the placeholder of a pending request). */
-export function isIssued(v: CertificateVersion): v is CertificateVersion & { payload: { cer: string; chain: string[] } } {
+function isIssued(v: CertificateVersion): v is CertificateVersion & { payload: { cer: string; chain: string[] } } {
   return v.payload.cer !== undefined && v.payload.chain !== undefined
 }
 
