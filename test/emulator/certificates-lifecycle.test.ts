@@ -101,6 +101,7 @@ describe('soft delete', () => {
     expect((await rejection(primary.getCertificate('lifecycle'))).statusCode).toBe(404)
     const deletedSecret = await primarySecrets.getDeletedSecret('lifecycle')
     expect([deletedSecret.properties.managed, deletedSecret.properties.version]).toEqual([true, cert.properties.version])
+    expect([deletedSecret.deletedOn, deletedSecret.scheduledPurgeDate]).toEqual([deleted.deletedOn, deleted.scheduledPurgeDate])
     expect(keyPhase()).toBe('deleted')
     const listed: string[] = []
     for await (const d of primary.listDeletedCertificates()) listed.push(d.name)

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { CertificateClient, type CertificateOperation } from '@azure/keyvault-certificates'
 import type { SecretClient } from '@azure/keyvault-secrets'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EmulatorHandle } from '../../src/emulator/index.js'
+import { resolveConfig, type EmulatorHandle } from '../../src/emulator/index.js'
 import { FAST_POLL, FAST_TIMING, rawRequest, secretClient, startTestEmulator, withApi } from '../support/emulator.js'
 
 const HOUR = 3_600_000
@@ -152,8 +152,9 @@ describe('issuer Unknown', () => {
 describe('a CA issuer', () => {
   it('fails with Certificate issuer error (the emulator reaches no CA); a merge of a CA-signed chain still completes it', async () => {
     await certs.createIssuer('digicert-test', 'DigiCert', { accountId: 'acct', password: 'issuer-pw' })
-    const poller = await certs.beginCreateCertificate('ca-issued', { issuerName: 'digicert-test', subject: 'CN=ca-issued', keyType: 'EC' }, FAST_POLL)
-    await expect(poller.pollUntilDone()).rejects.toThrow(/does not contact certificate authorities/)
+    // The request may already have failed when begin's first poll reads it; either way the SDK surfaces the error.
+    const created = certs.beginCreateCertificate('ca-issued', { issuerName: 'digicert-test', subject: 'CN=ca-issued', keyType: 'EC' }, FAST_POLL)
+    await expect(created.then((poller) => poller.pollUntilDone())).rejects.toThrow(/does not contact certificate authorities/)
     const op = await ended('kv-certs', 'ca-issued')
     expect([op.status, (op.error as { code: string }).code]).toEqual(['failed', 'Certificate issuer error'])
     const merged = await certs.mergeCertificate('ca-issued', [sign(Buffer.from(op.csr as string, 'base64'), 'ca-issued')])
@@ -161,7 +162,8 @@ describe('a CA issuer', () => {
   })
 
   it('fails with Request rejected when the issuer is not configured', async () => {
-    await certs.beginCreateCertificate('no-issuer', { issuerName: 'nobody', subject: 'CN=no-issuer', keyType: 'EC' }, FAST_POLL)
+    const created = certs.beginCreateCertificate('no-issuer', { issuerName: 'nobody', subject: 'CN=no-issuer', keyType: 'EC' }, FAST_POLL)
+    await expect(created.then((poller) => poller.pollUntilDone())).rejects.toThrow(/is not configured in this vault/)
     const op = await ended('kv-certs', 'no-issuer')
     expect([op.status, op.error]).toEqual([
       'failed',
@@ -203,6 +205,26 @@ describe('while a Self request is in progress (one-hour issue delay)', () => {
     expect(cert.properties.enabled).toBe(true)
     expect(new X509Certificate(cert.cer as Uint8Array).subject).toBe('CN=slow-cancel')
     expect((await pendingBody('kv-slow', 'slow-cancel')).status).toBe(404)
+  })
+
+  it('ends a due request before any collection is read: the secrets API alone sees the issued certificate', async () => {
+    await slow.beginCreateCertificate('slow-settle', { issuerName: 'Self', subject: 'CN=slow-settle', keyType: 'EC' }, FAST_POLL)
+    const placeholder = (await rawRequest(em, 'kv-slow', 'GET', withApi('/certificates/slow-settle/'), { token: 't' })).body as { attributes: { created: number } }
+    const slowSecrets = secretClient(em, 'kv-slow')
+    expect((await rejection(slowSecrets.getSecret('slow-settle'))).statusCode).toBe(404)
+    em.clock.advance(HOUR)
+    const secret = await slowSecrets.getSecret('slow-settle')
+    expect(secret.properties.managed).toBe(true)
+    const issuedAt = Math.floor((secret.properties.createdOn?.getTime() ?? 0) / 1000)
+    expect(issuedAt - placeholder.attributes.created).toBeGreaterThanOrEqual(HOUR / 1000)
+    expect(issuedAt - placeholder.attributes.created).toBeLessThanOrEqual(HOUR / 1000 + 1)
+    expect((await slow.getCertificate('slow-settle')).properties.version).toBe(secret.properties.version)
+  })
+
+  it('takes the issue delay from the vault definition or the timing defaults, validated like the other delays', () => {
+    expect(resolveConfig({ vaults: [{ name: 'kv-a' }, { name: 'kv-b', issueDelayMs: 5 }], timing: { issueDelayMs: 7 } }).vaults.map((v) => v.settings.issueDelayMs)).toEqual([7, 5])
+    expect(resolveConfig({ vaults: [{ name: 'kv-a' }] }).vaults[0]?.settings.issueDelayMs).toBe(2000)
+    expect(() => resolveConfig({ timing: { issueDelayMs: -1 } })).toThrow(/timing\.issueDelayMs must be an integer from 0 to 3600000/)
   })
 
   it('refuses to cancel a request that has ended', async () => {

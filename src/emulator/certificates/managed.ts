@@ -6,7 +6,7 @@ import type { KeyObject } from 'node:crypto'
 import { KvHttpError } from '../http/errors.js'
 import { SECRET_LABELS, KEY_LABELS, type KindLabels } from '../model/messages.js'
 import type { Vault } from '../model/vault.js'
-import type { AttributesInput, VersionedCollection } from '../model/versioned.js'
+import type { AttributesInput, ObjectRecord, VersionedCollection } from '../model/versioned.js'
 import type { KeyMaterial } from '../keys/crypto.js'
 import { secretsOf } from '../secrets/model.js'
 import { createManagedKey, keyOpsFor, keysOf } from './managed-key.js'
@@ -103,17 +103,34 @@ export function assertManagedNamesUsable(vault: Vault, name: string): void {
   }
 }
 
-/** Soft-delete the live key and secret behind certificate `name` (with it). */
-export function deleteManaged(vault: Vault, name: string): void {
-  for (const c of managedCollections(vault)) if (c.phase(name) === 'active' && c.active(name).managed) c.softDelete(name)
+/** Give a managed object the certificate's lifecycle marks, so both change state at the same instants. */
+function followMarks(target: ObjectRecord<unknown>, cert: ObjectRecord<unknown>): void {
+  for (const mark of ['deleted', 'recoveringUntil', 'purgingUntil'] as const) {
+    if (cert[mark] === undefined) delete target[mark]
+    else (target as unknown as Record<string, unknown>)[mark] = structuredClone(cert[mark])
+  }
 }
 
-/** Recover the deleted key and secret behind certificate `name` (with it). */
-export function recoverManaged(vault: Vault, name: string): void {
-  for (const c of managedCollections(vault)) if (c.phase(name) === 'deleted' && c.deleted(name).managed) c.recover(name)
+/** Soft-delete the live key and secret behind certificate `cert` (just deleted), with its dates. */
+export function deleteManaged(vault: Vault, cert: ObjectRecord<unknown>): void {
+  for (const c of managedCollections(vault)) {
+    if (c.phase(cert.name) === 'active' && c.active(cert.name).managed) followMarks(c.softDelete(cert.name), cert)
+  }
 }
 
-/** Purge the deleted key and secret behind certificate `name` (with it). */
-export function purgeManaged(vault: Vault, name: string): void {
-  for (const c of managedCollections(vault)) if (c.phase(name) === 'deleted' && c.deleted(name).managed) c.purge(name)
+/** Recover the deleted key and secret behind certificate `cert` (just recovered), with its dates. */
+export function recoverManaged(vault: Vault, cert: ObjectRecord<unknown>): void {
+  for (const c of managedCollections(vault)) {
+    if (c.phase(cert.name) === 'deleted' && c.deleted(cert.name).managed) followMarks(c.recover(cert.name), cert)
+  }
+}
+
+/** Purge the deleted key and secret behind certificate `cert` (just purged). */
+export function purgeManaged(vault: Vault, cert: ObjectRecord<unknown>): void {
+  for (const c of managedCollections(vault)) {
+    if (c.phase(cert.name) !== 'deleted' || !c.deleted(cert.name).managed) continue
+    const record = c.deleted(cert.name)
+    c.purge(cert.name)
+    followMarks(record, cert)
+  }
 }

@@ -201,7 +201,7 @@ function mergeCertificate(ctx: HandlerContext): HandlerResult {
 function deleteCertificate(ctx: HandlerContext): HandlerResult {
   const name = nameOf(ctx)
   const record = certificatesOf(ctx.vault, ctx.clock).softDelete(name)
-  deleteManaged(ctx.vault, name)
+  deleteManaged(ctx.vault, record)
   return ok(deletedCertificateBundle(ctx, record))
 }
 
@@ -221,14 +221,16 @@ function listDeleted(ctx: HandlerContext): HandlerResult {
 function recoverCertificate(ctx: HandlerContext): HandlerResult {
   const name = nameOf(ctx)
   const record = certificatesOf(ctx.vault, ctx.clock).recover(name)
-  recoverManaged(ctx.vault, name)
+  recoverManaged(ctx.vault, record)
   return ok(certificateBundle(ctx, record, latest(record)))
 }
 
 function purgeCertificate(ctx: HandlerContext): HandlerResult {
+  const certs = certificatesOf(ctx.vault, ctx.clock)
   const name = nameOf(ctx)
-  certificatesOf(ctx.vault, ctx.clock).purge(name)
-  purgeManaged(ctx.vault, name)
+  const record = certs.phase(name) === 'deleted' ? certs.deleted(name) : undefined
+  certs.purge(name)
+  if (record) purgeManaged(ctx.vault, record)
   return { status: 204 }
 }
 
