@@ -12,9 +12,8 @@ import { join } from 'node:path'
 import { CertificateClient, type CertificatePolicy, type KeyVaultCertificateWithPolicy } from '@azure/keyvault-certificates'
 import type { SecretClient } from '@azure/keyvault-secrets'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { keysOf } from '../../src/emulator/certificates/managed-key.js'
 import type { EmulatorHandle } from '../../src/emulator/index.js'
-import { FAST_POLL, FAST_TIMING, secretClient, startTestEmulator } from '../support/emulator.js'
+import { FAST_POLL, FAST_TIMING, keyClient, secretClient, startTestEmulator } from '../support/emulator.js'
 
 let em: EmulatorHandle
 let dir: string
@@ -91,8 +90,7 @@ async function whenFree<T>(fn: () => Promise<T>): Promise<T> {
 
 describe('soft delete', () => {
   it('deletes, recovers and purges the certificate together with its key and secret', async () => {
-    // The key side is read from the vault model until the Keys API serves managed keys to KeyClient.
-    const keyPhase = (): string => keysOf(em.model('kv-primary')).phase('lifecycle')
+    const keys = keyClient(em, 'kv-primary')
     const cert = await createSelfSigned(primary, 'lifecycle')
     const deleted = await (await primary.beginDeleteCertificate('lifecycle', FAST_POLL)).pollUntilDone()
     expect(deleted.recoveryId).toBe(`${em.vault('kv-primary').hostUrl}/deletedcertificates/lifecycle`)
@@ -102,7 +100,8 @@ describe('soft delete', () => {
     const deletedSecret = await primarySecrets.getDeletedSecret('lifecycle')
     expect([deletedSecret.properties.managed, deletedSecret.properties.version]).toEqual([true, cert.properties.version])
     expect([deletedSecret.deletedOn, deletedSecret.scheduledPurgeDate]).toEqual([deleted.deletedOn, deleted.scheduledPurgeDate])
-    expect(keyPhase()).toBe('deleted')
+    const deletedKey = await keys.getDeletedKey('lifecycle')
+    expect([deletedKey.properties.managed, deletedKey.properties.version, deletedKey.properties.deletedOn]).toEqual([true, cert.properties.version, deleted.deletedOn])
     const listed: string[] = []
     for await (const d of primary.listDeletedCertificates()) listed.push(d.name)
     expect(listed).toContain('lifecycle')
@@ -111,19 +110,26 @@ describe('soft delete', () => {
     const recovered = await (await primary.beginRecoverDeletedCertificate('lifecycle', FAST_POLL)).pollUntilDone()
     expect(recovered.properties.version).toBe(cert.properties.version)
     expect((await primarySecrets.getSecret('lifecycle')).properties.version).toBe(cert.properties.version)
-    expect(keyPhase()).toBe('active')
+    expect((await keys.getKey('lifecycle')).properties.version).toBe(cert.properties.version)
 
     await (await primary.beginDeleteCertificate('lifecycle', FAST_POLL)).pollUntilDone()
     await primary.purgeDeletedCertificate('lifecycle')
     expect((await rejection(primary.getDeletedCertificate('lifecycle'))).statusCode).toBe(404)
     expect((await rejection(primarySecrets.getDeletedSecret('lifecycle'))).statusCode).toBe(404)
-    expect(['purging', 'absent']).toContain(keyPhase())
+    expect((await rejection(keys.getDeletedKey('lifecycle'))).statusCode).toBe(404)
     const again = await whenFree(() => createSelfSigned(primary, 'lifecycle'))
     expect(again.properties.version).not.toBe(cert.properties.version)
   })
 
-  it('refuses to delete or back up the managed secret directly (403 SecretManagedByKeyVault)', async () => {
+  it('refuses to delete or back up the managed secret and key directly (403, as Key Vault words it)', async () => {
     await createSelfSigned(primary, 'guarded')
+    const keys = keyClient(em, 'kv-primary')
+    const keyBackup = await rejection(keys.backupKey('guarded'))
+    expect([keyBackup.statusCode, keyBackup.message]).toEqual([
+      403,
+      'Operation "backup" is not allowed on this Key, since it is associated with a certificate. Perform the operation on the corresponding certificate.',
+    ])
+    expect((await rejection(keys.beginDeleteKey('guarded'))).statusCode).toBe(403)
     const del = await rejection(primarySecrets.beginDeleteSecret('guarded'))
     expect(del.statusCode).toBe(403)
     const backup = await rejection(primarySecrets.backupSecret('guarded'))
@@ -150,6 +156,8 @@ describe('native backup', () => {
     expect(versions.sort()).toEqual([v1.properties.version as string, v2.properties.version as string].sort())
     const secret = await drSecrets.getSecret('dr-cert')
     expect([secret.properties.version, secret.properties.managed]).toEqual([v2.properties.version, true])
+    const key = await keyClient(em, 'kv-dr').getKey('dr-cert')
+    expect([key.properties.version, key.properties.managed]).toEqual([v2.properties.version, true])
     expect(spki(createPrivateKey(secret.value as string))).toBe(spki(new X509Certificate(v2.cer as Uint8Array).publicKey))
   })
 

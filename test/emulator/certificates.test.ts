@@ -5,7 +5,7 @@
  * policies, listings and bad input.
  */
 import { spawnSync } from 'node:child_process'
-import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, createVerify, X509Certificate, type KeyObject } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +13,7 @@ import { CertificateClient, type CertificatePolicy, type KeyVaultCertificateWith
 import type { SecretClient } from '@azure/keyvault-secrets'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EmulatorHandle } from '../../src/emulator/index.js'
-import { FAST_POLL, FAST_TIMING, rawRequest, secretClient, startTestEmulator, withApi } from '../support/emulator.js'
+import { cryptographyClient, FAST_POLL, FAST_TIMING, keyClient, rawRequest, secretClient, startTestEmulator, withApi } from '../support/emulator.js'
 
 const VERSION_RE = /^[0-9a-f]{32}$/
 const VAULT = 'kv-primary'
@@ -150,6 +150,29 @@ describe('create (issuer Self)', () => {
     const asPem = await secrets.getSecret('no-export', { outContentType: 'application/x-pem-file' })
     expect(asPem.value).toMatch(/^-----BEGIN CERTIFICATE-----/)
     expect(asPem.value).not.toContain('PRIVATE KEY')
+  })
+})
+
+describe('the managed key', () => {
+  it('carries the certificate public key, key_ops mapped from the key usage, and signs what the certificate verifies', async () => {
+    const cert = await certs.getCertificate('web-tls')
+    const keys = keyClient(em, VAULT)
+    const key = await keys.getKey('web-tls')
+    expect(key.id).toBe(cert.keyId)
+    expect(key.properties.managed).toBe(true)
+    expect(key.keyOperations).toEqual(['sign', 'verify', 'wrapKey', 'unwrapKey'])
+    const x509 = new X509Certificate(cert.cer as Uint8Array)
+    expect(spki(createPublicKey({ key: { kty: 'RSA', n: Buffer.from(key.key?.n as Uint8Array).toString('base64url'), e: Buffer.from(key.key?.e as Uint8Array).toString('base64url') }, format: 'jwk' }))).toBe(
+      spki(x509.publicKey),
+    )
+    const digest = createHash('sha256').update('signed by the certificate key').digest()
+    const signed = await cryptographyClient(em, VAULT, key).sign('RS256', digest)
+    expect(createVerify('sha256').update('signed by the certificate key').verify(x509.publicKey, Buffer.from(signed.result))).toBe(true)
+
+    const ecKey = await keys.getKey('pem-ec')
+    expect(ecKey.keyOperations).toEqual(['sign', 'verify'])
+    await createSelfSigned('usages', { keyType: 'RSA', keySize: 2048, keyCurveName: undefined, keyUsage: ['dataEncipherment', 'keyAgreement'] })
+    expect((await keys.getKey('usages')).keyOperations).toEqual(['encrypt', 'decrypt'])
   })
 })
 

@@ -11,8 +11,8 @@ import type { Vault } from '../model/vault.js'
 import type { VersionRecord, VersionedCollection } from '../model/versioned.js'
 import { secretsOf, type SecretPayload } from '../secrets/model.js'
 import { certificatesOf } from './issuance.js'
-import { keysOf, type ManagedKeyPayload } from './managed-key.js'
-import { metaOf, type CertificatePayload, type CertificateRecord, type StoredPolicy } from './model.js'
+import { keysOf, type KeyPayload } from '../keys/model.js'
+import { metaOf, setMeta, type CertificatePayload, type CertificateRecord, type StoredPolicy } from './model.js'
 import { certificateId } from './render.js'
 
 /** Kind tag inside backup blobs. */
@@ -28,7 +28,7 @@ interface CertificateBackup {
   name: string
   versions: VersionRecord<CertificatePayload>[]
   policy: StoredPolicy
-  key?: VersionsBackup<ManagedKeyPayload>
+  key?: VersionsBackup<KeyPayload>
   secret?: VersionsBackup<SecretPayload>
 }
 
@@ -72,7 +72,7 @@ export function restoreCertificate(vault: Vault, clock: Clock, codec: BackupCode
   const othersTaken = keysOf(vault).phase(backup.name) !== 'absent' || secretsOf(vault).phase(backup.name) !== 'absent'
   if (phase !== 'absent' || othersTaken) throw restoreConflict(CERTIFICATE_LABELS, conflictId)
   const record = certs.restore({ name: backup.name, managed: false, versions: backup.versions }, conflictId)
-  record.meta = { policy: structuredClone(backup.policy) }
+  setMeta(record, { policy: structuredClone(backup.policy) })
   if (backup.key) keysOf(vault).restore({ name: backup.key.name, managed: true, versions: backup.key.versions }, conflictId)
   if (backup.secret) secretsOf(vault).restore({ name: backup.secret.name, managed: true, versions: backup.secret.versions }, conflictId)
   return record

@@ -17,12 +17,13 @@ import { describeKey as describeMaterial, generateKey, type KeyMaterial } from '
 import { materialFromNodeKey } from '../keys/jwk.js'
 import { mergeForbidden, pendingNotFound, requestInProgress, wireErrors, wireErrorsSync } from './errors.js'
 import { IssuerStore } from './issuers.js'
-import { assertManagedNamesUsable, createManagedVersions, stampCreated } from './managed.js'
-import { managedKeyMaterial } from './managed-key.js'
+import { assertManagedNamesUsable, createManagedVersions, managedKeyMaterial } from './managed.js'
 import {
   CERTIFICATES_COLLECTION,
   certificateCollection,
+  maybeMetaOf,
   metaOf,
+  setMeta,
   type CertificateMeta,
   type CertificatePayload,
   type CertificateRecord,
@@ -68,7 +69,7 @@ function settleRequests(vault: Vault, clock: Clock): void {
   const now = clock.now()
   const certs = certificateCollection(vault)
   for (const record of Object.values(state.objects) as CertificateRecord[]) {
-    const op = (record.meta as CertificateMeta | undefined)?.operation
+    const op = maybeMetaOf(record)?.operation
     if (!op || op.status !== 'inProgress' || op.dueAt === undefined || op.dueAt > now) continue
     if (certs.phase(record.name) !== 'active') continue
     endRequest(vault, record, op, op.dueAt)
@@ -144,7 +145,7 @@ function completeRequest(vault: Vault, record: CertificateRecord, op: PendingOpe
     enabled: issued.enabled ?? op.enabled ?? true,
     ...(tags === undefined ? {} : { tags }),
     ...(op.preserveCertOrder ? { preserveCertOrder: true } : {}),
-    createdSec: seconds(issued.atMs),
+    at: issued.atMs,
   })
   op.status = 'completed'
   op.cancellationRequested = false
@@ -164,7 +165,8 @@ interface IssuedVersionInput {
   enabled: boolean
   tags?: Record<string, string>
   preserveCertOrder?: boolean
-  createdSec: number
+  /** Issuance time, epoch ms. */
+  at: number
 }
 
 /** Add an issued certificate version with its managed key and secret (one new version id for all three). */
@@ -174,6 +176,7 @@ function addIssuedVersion(vault: Vault, name: string, input: IssuedVersionInput)
   const tags = input.tags === undefined ? {} : { tags: input.tags }
   const created = certificateCollection(vault).create(name, {
     version,
+    at: input.at,
     payload: {
       cer: input.leaf.cer,
       chain: input.chain.map((c) => c.toString('base64')),
@@ -182,7 +185,6 @@ function addIssuedVersion(vault: Vault, name: string, input: IssuedVersionInput)
     attributes,
     ...tags,
   }).version
-  stampCreated(created, input.createdSec)
   createManagedVersions(vault, name, {
     version,
     material: input.material,
@@ -191,7 +193,7 @@ function addIssuedVersion(vault: Vault, name: string, input: IssuedVersionInput)
     policy: input.policy,
     attributes,
     ...tags,
-    createdSec: input.createdSec,
+    at: input.at,
   })
   return created
 }
@@ -228,7 +230,7 @@ function assertCanAddVersion(vault: Vault, clock: Clock, name: string): Certific
   const certs = certificatesOf(vault, clock)
   assertCertificateNameUsable(certs, name)
   const record = liveRecord(certs, name)
-  if (record && (record.meta as CertificateMeta | undefined)?.operation?.status === 'inProgress') throw requestInProgress()
+  if (record && maybeMetaOf(record)?.operation?.status === 'inProgress') throw requestInProgress()
   assertManagedNamesUsable(vault, name)
   return record
 }
@@ -303,7 +305,7 @@ export async function startRequest(vault: Vault, clock: Clock, req: CreateReques
     ...(req.preserveCertOrder ? { preserveCertOrder: true } : {}),
   }
   const meta: CertificateMeta = { policy: storedPolicy(policy, req.policy, previous?.policy, nowSec), operation }
-  placeholder.record.meta = meta
+  setMeta(placeholder.record, meta)
   return certificatesOf(vault, clock).active(req.name)
 }
 
@@ -359,7 +361,7 @@ export function deleteRequest(vault: Vault, clock: Clock, name: string, requestI
   if (op.status === 'inProgress' && issuerKind(op.issuerName) === 'self') endRequest(vault, record, op, clock.now())
   const shown = structuredClone(op)
   dropPlaceholder(vault, record, op, 'drop-empty')
-  const meta = record.meta as CertificateMeta | undefined
+  const meta = maybeMetaOf(record)
   if (meta) delete meta.operation
   return shown
 }
@@ -402,9 +404,9 @@ export function importVersion(vault: Vault, clock: Clock, req: ImportCertificate
     enabled: req.enabled ?? true,
     ...(req.tags === undefined ? {} : { tags: req.tags }),
     ...(req.preserveCertOrder ? { preserveCertOrder: true } : {}),
-    createdSec: nowSec,
+    at: clock.now(),
   })
   const stored = certificateCollection(vault).active(req.name)
-  stored.meta = { policy: storedPolicy(imported.policy, req.policy, previous?.policy, nowSec) }
+  setMeta(stored, { policy: storedPolicy(imported.policy, req.policy, previous?.policy, nowSec) })
   return { record: stored, version }
 }

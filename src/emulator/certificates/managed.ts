@@ -1,16 +1,17 @@
 /**
- * The key and secret behind a certificate: created with each issued version (same version id, `managed: true`),
- * mirroring the certificate's attributes and tags, and following its lifecycle (deleted, recovered and purged with it).
+ * The key and secret behind a certificate: created with each issued version (same version id, `managed: true`; the
+ * key through the Keys API's createManagedKey, its key_ops mapped from the policy's key usage), mirroring the
+ * certificate's attributes and tags, and following its lifecycle (deleted, recovered and purged with it).
  */
 import type { KeyObject } from 'node:crypto'
 import { KvHttpError } from '../http/errors.js'
 import { SECRET_LABELS, KEY_LABELS, type KindLabels } from '../model/messages.js'
 import type { Vault } from '../model/vault.js'
 import type { AttributesInput, ObjectRecord, VersionedCollection } from '../model/versioned.js'
-import type { KeyMaterial } from '../keys/crypto.js'
+import { supportedKeyOps, type KeyMaterial } from '../keys/crypto.js'
+import { createManagedKey, keysOf } from '../keys/model.js'
 import { secretsOf } from '../secrets/model.js'
-import { createManagedKey, keyOpsFor, keysOf } from './managed-key.js'
-import type { CompletePolicy } from './policy.js'
+import type { CompletePolicy, KeyUsageName } from './policy.js'
 import { certificateSecretValue } from './x509-secret.js'
 
 /** What one issued certificate version puts behind it. */
@@ -26,8 +27,45 @@ export interface ManagedVersionInput {
   /** The certificate version's attributes, mirrored (nbf/exp are the certificate's validity). */
   attributes: { enabled: boolean; nbf: number; exp: number }
   tags?: Record<string, string>
-  /** When the certificate version was issued (Unix seconds): the key and secret versions are created then too. */
-  createdSec: number
+  /** When the certificate version was issued (epoch ms): the key and secret versions are created then too. */
+  at: number
+}
+
+/**
+ * "Mapping X.509 usage to key operations" (about-certificates): the key operations each key usage allows. keyAgreement
+ * maps to none.
+ */
+const USAGE_OPS: Readonly<Record<KeyUsageName, readonly string[]>> = {
+  digitalSignature: ['sign', 'verify'],
+  nonRepudiation: ['sign', 'verify'],
+  keyEncipherment: ['wrapKey', 'unwrapKey'],
+  dataEncipherment: ['encrypt', 'decrypt'],
+  keyAgreement: [],
+  keyCertSign: ['sign', 'verify'],
+  cRLSign: ['sign', 'verify'],
+  encipherOnly: ['encrypt'],
+  decipherOnly: ['decrypt'],
+}
+
+/** Key Vault's default when a certificate names no key usage. */
+const DEFAULT_USAGES: readonly KeyUsageName[] = ['digitalSignature', 'keyEncipherment']
+
+/**
+ * The key_ops of a certificate's key: the union of its key usages' operations, in usage order, limited to what the
+ * key type supports (an EC key cannot wrap keys). A certificate without key usage gets the default usages' operations.
+ */
+export function keyOpsFor(usages: readonly KeyUsageName[], kty: KeyMaterial['kty']): string[] {
+  const supported = supportedKeyOps(kty)
+  const ops = (usages.length > 0 ? usages : DEFAULT_USAGES).flatMap((u) => USAGE_OPS[u])
+  return [...new Set(ops)].filter((op) => supported.includes(op))
+}
+
+/** The private material of the latest version of the live key behind certificate `name`, if it has one. */
+export function managedKeyMaterial(vault: Vault, name: string): KeyMaterial | undefined {
+  const keys = keysOf(vault)
+  if (keys.phase(name) !== 'active') return undefined
+  const record = keys.active(name)
+  return record.managed ? record.versions.at(-1)?.payload.material : undefined
 }
 
 /**
@@ -38,13 +76,13 @@ export interface ManagedVersionInput {
 export function createManagedVersions(vault: Vault, name: string, input: ManagedVersionInput): void {
   const attributes: AttributesInput = { ...input.attributes }
   const tags = input.tags === undefined ? {} : { tags: input.tags }
-  createManagedKey(vault, name, {
-    version: input.version,
-    material: input.material,
+  const key = createManagedKey(vault, name, input.version, input.material, {
     keyOps: keyOpsFor(input.policy.x509_props.key_usage, input.material.kty),
     attributes,
     ...tags,
   })
+  key.version.attributes.created = Math.floor(input.at / 1000)
+  key.version.attributes.updated = key.version.attributes.created
   const contentType = input.policy.secret_props.contentType
   const value = certificateSecretValue({ ...(input.policy.key_props.exportable ? { key: input.privateKey } : {}), chain: input.chain }, contentType)
   secretsOf(vault).create(name, {
@@ -53,15 +91,9 @@ export function createManagedVersions(vault: Vault, name: string, input: Managed
     trackPreviousVersion: true,
     payload: { value, contentType, keyPath: `keys/${name}/${input.version}` },
     attributes,
+    at: input.at,
     ...tags,
   })
-  for (const c of managedCollections(vault)) stampCreated(c.version(name, input.version).version, input.createdSec)
-}
-
-/** Date a new version's `created` and `updated` (Unix seconds): issuance can finish before the request that observes it. */
-export function stampCreated(v: { attributes: { created: number; updated: number } }, createdSec: number): void {
-  v.attributes.created = createdSec
-  v.attributes.updated = createdSec
 }
 
 function managedCollections(vault: Vault): VersionedCollection<unknown>[] {

@@ -63,8 +63,8 @@ export interface PendingOperation {
   preserveCertOrder?: boolean
 }
 
-/** Object-level data of a certificate (stored in ObjectRecord.meta). */
-export interface CertificateMeta {
+/** Object-level data of a certificate (stored as ObjectRecord.objectData). */
+export type CertificateMeta = {
   policy: StoredPolicy
   operation?: PendingOperation
 }
@@ -77,11 +77,21 @@ export function certificateCollection(vault: Vault): VersionedCollection<Certifi
   return vault.collection<CertificatePayload>(CERTIFICATES_COLLECTION, CERTIFICATE_LABELS)
 }
 
+/** The certificate's object-level data, if set. */
+export function maybeMetaOf(record: CertificateRecord): CertificateMeta | undefined {
+  return record.objectData as CertificateMeta | undefined
+}
+
 /** The certificate's object-level data. Every certificate gets it when its first version is created. */
 export function metaOf(record: CertificateRecord): CertificateMeta {
-  const meta = record.meta as CertificateMeta | undefined
+  const meta = maybeMetaOf(record)
   if (!meta) throw new Error(`certificate ${record.name} has no policy`)
   return meta
+}
+
+/** Set the certificate's object-level data. */
+export function setMeta(record: CertificateRecord, meta: CertificateMeta): void {
+  record.objectData = meta
 }
 
 /** True for a version that holds a certificate (not the placeholder of a pending request). */

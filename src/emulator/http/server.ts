@@ -72,9 +72,12 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
     const apiVersion = url.searchParams.get('api-version')
     if (apiVersion === null || apiVersion === '') throw badParameter(`The 'api-version' query parameter is required.`)
     if (body === 'too-large') throw new KvHttpError(413, 'RequestEntityTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes.`)
-    await deps.stages.authorizer.authorize(principal, match.route.operation, stageReq)
-    await deps.stages.throttle.admit(principal, match.route.operation, stageReq)
-    await deps.stages.faults.inject(match.route.operation, stageReq)
+    const { refine } = match.route
+    const operation = refine ? refine({ vault, params: match.params, body: () => parseJsonOrUndefined(body) }) : match.route.operation
+    operationName = operation.name
+    await deps.stages.authorizer.authorize(principal, operation, stageReq)
+    await deps.stages.throttle.admit(principal, operation, stageReq)
+    await deps.stages.faults.inject(operation, stageReq)
     result = await match.route.handler({
       vault,
       params: match.params,
@@ -95,7 +98,9 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
     result = errorResult(err)
   }
   writeResult(res, result, headers)
-  const resultBody = result.body as { id?: unknown; error?: { code?: unknown } } | undefined
+  const resultBody = result.body as { id?: unknown; kid?: unknown; key?: { kid?: unknown }; error?: { code?: unknown } } | undefined
+  // Keys answer with `kid` (operations, items) or `key.kid` (bundles) where other kinds answer with `id`.
+  const objectId = [resultBody?.id, resultBody?.kid, resultBody?.key?.kid].find((x): x is string => typeof x === 'string')
   deps.stages.audit.record({
     time: new Date(deps.clock.now()).toISOString(),
     vault: vault.settings.name,
@@ -105,7 +110,7 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
     callerIpAddress: sourceAddress,
     requestUri: `https://${host}${req.url ?? '/'}`,
     ...(principal ? { principalId: principal.id } : {}),
-    ...(typeof resultBody?.id === 'string' ? { id: resultBody.id } : {}),
+    ...(objectId === undefined ? {} : { id: objectId }),
     ...(typeof resultBody?.error?.code === 'string' ? { errorCode: resultBody.error.code } : {}),
     ...(typeof headers['x-ms-client-request-id'] === 'string' ? { correlationId: headers['x-ms-client-request-id'] } : {}),
   })
@@ -146,6 +151,15 @@ function parseJson(body: Buffer | 'too-large'): unknown {
     return JSON.parse(body.toString('utf8')) as unknown
   } catch {
     throw badParameter('The request body is not valid JSON.')
+  }
+}
+
+/** The body for `refine`: parse failures are reported later by the handler's own parse, not here. */
+function parseJsonOrUndefined(body: Buffer): unknown {
+  try {
+    return parseJson(body)
+  } catch {
+    return undefined
   }
 }
 
