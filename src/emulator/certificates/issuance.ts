@@ -1,23 +1,20 @@
 /**
- * How certificate versions come to be: a create request (a pending operation with a CSR and a disabled placeholder
- * version) that issuer Self completes after the vault's issue delay, that waits for a merge with issuer Unknown, and
- * that fails (or is cancelled) with a CA issuer, which the emulator cannot reach; merge, cancellation and deletion of
- * the request; and import. Every issued version gets its managed key and secret with the same version id.
+ * Certificate requests: a create (a pending operation with a CSR and a disabled placeholder version) that issuer Self
+ * completes after the vault's issue delay, that waits for a merge with issuer Unknown, and that fails (or is
+ * cancelled) with a CA issuer, which the emulator cannot reach; merge, cancellation and deletion of the request.
  *
  * Requests end lazily: the vault runs `settleRequests` before every collection access (Vault.onAccess), so a due
  * request has produced its certificate, key and secret before anything reads them.
  */
-import { randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto'
+import { randomBytes, type JsonWebKey } from 'node:crypto'
 import type { Clock } from '../../core/clock.js'
 import { badParameter } from '../http/errors.js'
-import { beingDeleted, beingRecovered, CERTIFICATE_LABELS, deletedButRecoverable } from '../model/messages.js'
 import { DEFAULT_ISSUE_DELAY_MS, type Vault } from '../model/vault.js'
-import { newVersionId, type VersionedCollection } from '../model/versioned.js'
+import type { VersionedCollection } from '../model/versioned.js'
 import { describeKey as describeMaterial, generateKey, type KeyMaterial } from '../keys/crypto.js'
-import { materialFromNodeKey } from '../keys/jwk.js'
 import { mergeForbidden, pendingNotFound, requestInProgress, wireErrors, wireErrorsSync } from './errors.js'
 import { IssuerStore } from './issuers.js'
-import { assertManagedNamesUsable, createManagedVersions, managedKeyMaterial } from './managed.js'
+import { assertManagedNamesUsable, managedKeyMaterial } from './managed.js'
 import {
   CERTIFICATES_COLLECTION,
   certificateCollection,
@@ -34,9 +31,9 @@ import {
 import { completePolicy, type CertificatePolicy, type CompletePolicy } from './policy.js'
 import { addMonths, createCsr, issueSelfSigned, NOT_BEFORE_SKEW_SECONDS } from './x509-build.js'
 import { certificateFacts, type CertificateFacts } from './x509-facts.js'
-import { importCertificate, type ImportRequest } from './x509-import.js'
 import { toPrivateKey } from './x509-keys.js'
 import { mergeCertificate } from './x509-merge.js'
+import { addIssuedVersion, assertCertificateNameUsable, dropPlaceholder, liveRecord, storedPolicy } from './versions.js'
 
 type IssuerKind = 'self' | 'unknown' | 'ca'
 
@@ -156,77 +153,8 @@ function completeRequest(vault: Vault, record: CertificateRecord, op: PendingOpe
   return version
 }
 
-interface IssuedVersionInput {
-  material: KeyMaterial
-  privateKey: KeyObject
-  chain: Buffer[]
-  leaf: CertificateFacts
-  policy: CompletePolicy
-  enabled: boolean
-  tags?: Record<string, string>
-  preserveCertOrder?: boolean
-  /** Issuance time, epoch ms. */
-  at: number
-}
-
-/** Add an issued certificate version with its managed key and secret (one new version id for all three). */
-function addIssuedVersion(vault: Vault, name: string, input: IssuedVersionInput): CertificateVersion {
-  const version = newVersionId()
-  const attributes = { enabled: input.enabled, nbf: input.leaf.nbf, exp: input.leaf.exp }
-  const tags = input.tags === undefined ? {} : { tags: input.tags }
-  const created = certificateCollection(vault).create(name, {
-    version,
-    at: input.at,
-    payload: {
-      cer: input.leaf.cer,
-      chain: input.chain.map((c) => c.toString('base64')),
-      ...(input.preserveCertOrder ? { preserveCertOrder: true } : {}),
-    },
-    attributes,
-    ...tags,
-  }).version
-  createManagedVersions(vault, name, {
-    version,
-    material: input.material,
-    privateKey: input.privateKey,
-    chain: input.chain,
-    policy: input.policy,
-    attributes,
-    ...tags,
-    at: input.at,
-  })
-  return created
-}
-
-/**
- * Remove the request's placeholder version. A certificate left without versions is removed altogether, unless the
- * caller adds a version right away (`keep-record`).
- */
-function dropPlaceholder(vault: Vault, record: CertificateRecord, op: PendingOperation, mode: 'keep-record' | 'drop-empty'): void {
-  if (op.placeholder === undefined) return
-  record.versions = record.versions.filter((v) => v.version !== op.placeholder)
-  delete op.placeholder
-  if (record.versions.length === 0 && mode === 'drop-empty') {
-    const state = vault.state.collections[CERTIFICATES_COLLECTION]
-    if (state) delete state.objects[record.name.toLowerCase()]
-  }
-}
-
-/** Throw Key Vault's 409 unless `name` is free or a live certificate (deleted, being deleted/recovered/purged). */
-function assertCertificateNameUsable(certs: VersionedCollection<CertificatePayload>, name: string): void {
-  const phase = certs.phase(name)
-  if (phase === 'deleted') throw deletedButRecoverable(CERTIFICATE_LABELS, name)
-  if (phase === 'deleting' || phase === 'purging') throw beingDeleted(CERTIFICATE_LABELS, name)
-  if (phase === 'recovering') throw beingRecovered(CERTIFICATE_LABELS, name)
-}
-
-/** The live certificate `name`, or undefined. */
-function liveRecord(certs: VersionedCollection<CertificatePayload>, name: string): CertificateRecord | undefined {
-  return certs.phase(name) === 'active' ? certs.active(name) : undefined
-}
-
-/** Checks shared by create and import: the names are usable and no request is in progress. */
-function assertCanAddVersion(vault: Vault, clock: Clock, name: string): CertificateRecord | undefined {
+/** Checks shared by create and import: the names are usable and no request is in progress. Throws 409. */
+export function assertCanAddVersion(vault: Vault, clock: Clock, name: string): CertificateRecord | undefined {
   const certs = certificatesOf(vault, clock)
   assertCertificateNameUsable(certs, name)
   const record = liveRecord(certs, name)
@@ -244,16 +172,6 @@ function policyFor(requested: CertificatePolicy | undefined, existing: StoredPol
   const { id: _id, attributes: _attributes, ...rest } = requested
   const issuer = rest.issuer?.name ? rest.issuer : { ...rest.issuer, name: 'Unknown' }
   return wireErrorsSync(() => completePolicy({ ...rest, issuer }))
-}
-
-function storedPolicy(policy: CompletePolicy, requested: CertificatePolicy | undefined, existing: StoredPolicy | undefined, nowSec: number): StoredPolicy {
-  const enabled = requested?.attributes?.enabled
-  return {
-    policy,
-    enabled: typeof enabled === 'boolean' ? enabled : (existing?.enabled ?? true),
-    created: existing?.created ?? nowSec,
-    updated: nowSec,
-  }
 }
 
 /** A create request, validated by the route. */
@@ -364,49 +282,4 @@ export function deleteRequest(vault: Vault, clock: Clock, name: string, requestI
   const meta = maybeMetaOf(record)
   if (meta) delete meta.operation
   return shown
-}
-
-/** An import request, validated by the route. */
-export interface ImportCertificateRequest extends ImportRequest {
-  name: string
-  enabled?: boolean
-  tags?: Record<string, string>
-}
-
-/**
- * Import a PFX or PEM as a new version. The certificate's policy becomes the one derived from the certificate (a sent
- * policy keeps its exportable, reuse_key, lifetime actions and issuer). An ended request is replaced. Throws 400 for
- * content Key Vault refuses, 409 while the name is blocked or a request runs.
- */
-export function importVersion(vault: Vault, clock: Clock, req: ImportCertificateRequest): { record: CertificateRecord; version: CertificateVersion } {
-  const record = assertCanAddVersion(vault, clock, req.name)
-  const previous = record ? metaOf(record) : undefined
-  const imported = wireErrorsSync(() =>
-    importCertificate({
-      value: req.value,
-      ...(req.password === undefined ? {} : { password: req.password }),
-      ...(req.policy === undefined ? {} : { policy: req.policy }),
-      ...(req.preserveCertOrder ? { preserveCertOrder: true } : {}),
-    }),
-  )
-  const material = materialFromNodeKey(imported.policy.key_props.kty, imported.key)
-  if (record && previous?.operation) {
-    dropPlaceholder(vault, record, previous.operation, 'keep-record')
-    delete previous.operation
-  }
-  const nowSec = seconds(clock.now())
-  const version = addIssuedVersion(vault, req.name, {
-    material,
-    privateKey: imported.key,
-    chain: imported.chain,
-    leaf: imported.leaf,
-    policy: imported.policy,
-    enabled: req.enabled ?? true,
-    ...(req.tags === undefined ? {} : { tags: req.tags }),
-    ...(req.preserveCertOrder ? { preserveCertOrder: true } : {}),
-    at: clock.now(),
-  })
-  const stored = certificateCollection(vault).active(req.name)
-  setMeta(stored, { policy: storedPolicy(imported.policy, req.policy, previous?.policy, nowSec) })
-  return { record: stored, version }
 }
