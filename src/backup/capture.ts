@@ -257,7 +257,9 @@ export async function captureIssuer(ctx: CaptureContext, name: string): Promise<
   const credentials = i.credentials ? await ctx.writer.saveContent(CONTENT.issuerCredentials, utf8(canonicalJson(i.credentials))) : null
   const { credentials: secret, name: _n, ...settings } = i
   const compared = { provider: i.provider ?? null, enabled: i.enabled ?? null, organizationId: i.organizationId ?? null, administratorContacts: i.administratorContacts ?? [], credentials: secret ?? null }
-  const record: IssuerRecord = { v: RECORD_VERSION, ...settings, credentials, fingerprint: fingerprintOf(ctx, FINGERPRINT.issuer, compared) }
+  const passwordCaptured = secret?.password !== undefined
+  const notes = i.provider && !passwordCaptured ? ['Key Vault does not return issuer passwords: supply it again when restoring this issuer'] : []
+  const record: IssuerRecord = { v: RECORD_VERSION, ...settings, credentials, passwordCaptured, notes, fingerprint: fingerprintOf(ctx, FINGERPRINT.issuer, compared) }
   return { entry: toEntry(ISSUER_KIND, i.name, credentials ? [credentials] : [], record), problems }
 }
 

@@ -142,7 +142,11 @@ export interface IssuerRecord {
   updatedOn?: string
   organizationId?: string
   administratorContacts?: Array<{ firstName?: string; lastName?: string; email?: string; phone?: string }>
+  /** Sealed `{accountId, password?}`; Key Vault never returns issuer passwords, so `password` is usually absent. */
   credentials: ContentId | null
+  /** True when the issuer's password was returned and is in `credentials`. */
+  passwordCaptured: boolean
+  notes: string[]
   fingerprint: string
 }
 

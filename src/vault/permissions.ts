@@ -63,7 +63,8 @@ export const PERMISSIONS: Record<VaultOperation, Permission> = {
   'certificates.listDeleted': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: list', role: 'Key Vault Reader' },
   'certificates.listIssuers': { dataAction: `${KV}/certificatecas/read`, accessPolicy: 'certificates: listissuers', role: 'Key Vault Reader' },
   'certificates.getIssuer': { dataAction: `${KV}/certificatecas/read`, accessPolicy: 'certificates: getissuers', role: 'Key Vault Reader' },
-  'certificates.getContacts': { dataAction: `${KV}/certificatecontacts/read`, accessPolicy: 'certificates: managecontacts', role: 'Key Vault Reader' },
+  // The permissions reference has no read action for contacts: reading them needs write (managecontacts).
+  'certificates.getContacts': { dataAction: `${KV}/certificatecontacts/write`, accessPolicy: 'certificates: managecontacts', role: 'Key Vault Certificates Officer' },
 }
 
 /** A one-line description of what grants `op`: data action, role and access-policy permission. */

@@ -255,15 +255,16 @@ export class VaultReader {
 
   /** Names and providers of the vault's certificate issuers. */
   async *issuers(): AsyncIterable<Page<{ name: string; provider?: string }>> {
-    yield* this.pages('certificates.listIssuers', undefined, this.connection.certificates.listPropertiesOfIssuers(this.opts()).byPage({ maxPageSize: PAGE }), (p) => compact({ name: p.name ?? '', provider: p.provider }))
+    yield* this.pages('certificates.listIssuers', undefined, this.connection.certificates.listPropertiesOfIssuers(this.opts()).byPage({ maxPageSize: PAGE }), (p) => compact({ name: p.name ?? decodeURIComponent(new URL(p.id ?? 'https://x/').pathname.split('/').pop() ?? ''), provider: p.provider }))
   }
 
   /** One issuer with its (secret) credentials. */
   async issuer(name: string): Promise<IssuerDetail> {
     const i = await this.call('certificates.getIssuer', `issuer/${name}`, () => this.connection.certificates.getIssuer(name, this.opts()))
     const credentials = i.accountId !== undefined || i.password !== undefined ? compact({ accountId: i.accountId, password: i.password }) : undefined
+    // The SDK derives `name` from the id as if it were a certificate id ("issuers"): keep the name asked for.
     return compact({
-      name: i.name ?? name,
+      name,
       provider: i.provider,
       enabled: i.enabled,
       createdOn: iso(i.createdOn),

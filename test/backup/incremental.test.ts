@@ -13,7 +13,8 @@ import { FAST_POLL } from '../support/emulator.js'
 import { startVaultFixture, type VaultFixture } from '../vault/support.js'
 import { backup, entriesByName, newRepo, type TestRepo } from './support.js'
 
-const LISTINGS = new Set(['SecretList', 'SecretListDeleted'])
+/** What every run reads: the six listings, plus the vault's certificate issuers and contacts (never incremental). */
+const LISTINGS = new Set(['SecretList', 'SecretListDeleted', 'KeyList', 'KeyListDeleted', 'CertificateList', 'CertificateListDeleted', 'CertificateIssuersList', 'CertificateIssuerGet', 'CertificateContactsGet'])
 
 let f: VaultFixture
 let t: TestRepo
@@ -22,15 +23,18 @@ let t: TestRepo
 async function observed(options: Parameters<typeof backup>[2] = {}): Promise<{ result: BackupResult; audit: AuditRecord[]; all: AuditRecord[]; entries: Map<string, Entry> }> {
   f.em.clock.advance(2000)
   const before = f.audit.length
-  const result = await backup(f, t.repo, { kinds: ['secret'], ...options })
+  const result = await backup(f, t.repo, options)
   const all = f.audit.slice(before)
   const audit = all.filter((r) => r.operationName !== 'Authentication')
   return { result, audit, all, entries: await entriesByName(t.repo, result.vaults[0]?.snapshot as { id: string }) }
 }
 
-/** Names of the objects that per-object operations touched. */
+/** `kind/name` of the objects that per-object operations touched. */
 function touched(audit: AuditRecord[]): string[] {
-  const names = audit.filter((r) => !LISTINGS.has(r.operationName)).map((r) => new URL(r.requestUri).pathname.split('/')[2] as string)
+  const names = audit.filter((r) => !LISTINGS.has(r.operationName)).map((r) => {
+    const [collection, name] = new URL(r.requestUri).pathname.split('/').slice(1)
+    return `${(collection as string).replace(/s$/, '')}/${name}`
+  })
   return [...new Set(names)].sort()
 }
 
@@ -45,14 +49,19 @@ beforeAll(async () => {
     await c.setSecret(n, `${n}-v1`, { tags: { app: 'shop' } })
     await c.setSecret(n, `${n}-v2`, { tags: { app: 'shop' } })
   }
+  await f.keys().createEcKey('k1', { curve: 'P-256' })
+  await f.keys().createEcKey('k2', { curve: 'P-256' })
+  await (await f.certificates().beginCreateCertificate('c1', { issuerName: 'Self', subject: 'CN=c1' }, FAST_POLL)).pollUntilDone()
+  await f.certificates().createIssuer('ca', 'DigiCert', { accountId: 'a' })
   first = await observed()
 })
 afterAll(() => f.stop())
 
 describe('incremental backups', () => {
   it('the first run reads everything', () => {
-    expect(first.result.vaults[0]?.counts).toMatchObject({ listed: 8, captured: 8, reused: 0 })
-    expect(touched(first.audit)).toEqual(names)
+    expect(first.result.vaults[0]?.counts).toMatchObject({ listed: 11, captured: 11, reused: 0 })
+    // The certificate's PFX is read through its managed secret (same name).
+    expect(touched(first.audit)).toEqual(['certificate/c1', 'key/k1', 'key/k2', 'secret/c1', ...names.map((n) => `secret/${n}`)])
   })
 
   it('after changes: listings plus the changed objects only, and a snapshot of the whole vault', async () => {
@@ -63,15 +72,17 @@ describe('incremental backups', () => {
     await c.updateSecretProperties('s2', s2.properties.version as string, { tags: { app: 'shop', owner: 'ops' } }) // tags
     await (await c.beginDeleteSecret('s3', FAST_POLL)).pollUntilDone() // soft delete
     await c.setSecret('s9', 's9-v1') // new object
+    await f.keys().rotateKey('k2') // new key version
     const second = await observed()
-    expect(touched(second.audit)).toEqual(['s1', 's2', 's9'])
+    expect(touched(second.audit)).toEqual(['key/k2', 'secret/s1', 'secret/s2', 'secret/s9'])
     expect(second.audit.filter((r) => LISTINGS.has(r.operationName)).length).toBeGreaterThan(0)
-    expect(second.result.vaults[0]?.counts).toMatchObject({ listed: 9, captured: 3, reused: 5, deleted: 1 })
+    expect(second.result.vaults[0]?.counts).toMatchObject({ listed: 12, captured: 4, reused: 7, deleted: 1 })
     // kvdr's count of requests is the emulator's: nothing retried behind its back.
     expect(second.result.vaults[0]?.requests?.requests).toBe(second.all.length)
 
     const e = second.entries
-    expect([...e.keys()].sort()).toEqual(['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's9'].map((n) => `secret/${n}`))
+    expect([...e.keys()].sort()).toEqual(['certificate-issuer/ca', 'certificate/c1', 'key/k1', 'key/k2', ...['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's9'].map((n) => `secret/${n}`)])
+    for (const k of ['certificate/c1', 'key/k1']) expect(e.get(k)).toEqual(first.entries.get(k))
     for (const n of ['s0', 's4', 's5', 's6', 's7']) expect(e.get(`secret/${n}`)).toEqual(first.entries.get(`secret/${n}`))
     expect((e.get('secret/s1')?.data as unknown as SecretRecord).versions).toHaveLength(3)
     expect((e.get('secret/s2')?.data as unknown as SecretRecord).versions.at(-1)?.tags).toEqual({ app: 'shop', owner: 'ops' })
@@ -94,7 +105,7 @@ describe('incremental backups', () => {
     expect(stale?.attributes.enabled).toBe(true)
 
     const full = await observed({ full: true })
-    expect(full.result.vaults[0]?.counts).toMatchObject({ captured: 8, reused: 0 })
+    expect(full.result.vaults[0]?.counts).toMatchObject({ captured: 11, reused: 0, deleted: 1 })
     const fresh = (full.entries.get('secret/s4')?.data as unknown as SecretRecord).versions.find((v) => v.version === oldest?.version)
     expect(fresh?.attributes.enabled).toBe(false)
     expect(fresh?.capture).toBe('native-only')

@@ -6,12 +6,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CertificateClient } from '@azure/keyvault-certificates'
 import { KeyClient } from '@azure/keyvault-keys'
 import { SecretClient } from '@azure/keyvault-secrets'
 import type { AuditRecord, EmulatorHandle, EmulatorOptions } from '../../src/emulator/index.js'
 import { VaultConnection, type ConnectionOptions } from '../../src/vault/connection.js'
 import { parseResolve } from '../../src/vault/transport.js'
-import { startTestEmulator } from '../support/emulator.js'
+import { FAST_TIMING, startTestEmulator } from '../support/emulator.js'
 
 export interface VaultFixture {
   em: EmulatorHandle
@@ -30,6 +31,8 @@ export interface VaultFixture {
   secrets(vault?: string): SecretClient
   /** The official KeyClient (for seeding), failing fast. */
   keys(vault?: string): KeyClient
+  /** The official CertificateClient (for seeding), failing fast. */
+  certificates(vault?: string): CertificateClient
   stop(): Promise<void>
 }
 
@@ -39,6 +42,7 @@ export async function startVaultFixture(options: EmulatorOptions = {}): Promise<
   const given = options.stages?.audit
   const em = await startTestEmulator({
     ...options,
+    timing: { ...FAST_TIMING, issueDelayMs: 40, ...options.timing },
     stages: { ...options.stages, audit: { record: (r) => (audit.push(r), given?.record(r)) } },
   })
   const dir = await mkdtemp(join(tmpdir(), 'kvdr-vault-test-'))
@@ -66,6 +70,10 @@ export async function startVaultFixture(options: EmulatorOptions = {}): Promise<
     keys(vault = 'kv-primary') {
       const { vaultUrl, options: client } = em.clientSetup(vault)
       return new KeyClient(vaultUrl, em.credential, { ...client, retryOptions: { maxRetries: 0 } })
+    },
+    certificates(vault = 'kv-primary') {
+      const { vaultUrl, options: client } = em.clientSetup(vault)
+      return new CertificateClient(vaultUrl, em.credential, { ...client, retryOptions: { maxRetries: 0 } })
     },
     async stop() {
       await em.stop()
