@@ -110,7 +110,10 @@ export function printProgress(tracker: ProgressTracker, out: NodeJS.WriteStream,
     tty ? 250 : (options.intervalMs ?? 10_000),
   )
   timer.unref()
+  let stopped = false
   return () => {
+    if (stopped) return
+    stopped = true
     clearInterval(timer)
     if (tty) out.write(`\r\u001b[2K${progressLine(tracker.view())}\n`)
   }
