@@ -96,20 +96,45 @@ function vanished(problems: Problem[]): boolean {
   return problems.some((p) => p.code === 'VAULT_NOT_FOUND')
 }
 
-/**
- * Every version, oldest first (Key Vault lists them by id), so restore can recreate them in order and the
- * current one last. Creation times have one-second resolution: when several versions share the newest second,
- * one more request asks which is current.
- */
+/** Every version, as listed (Key Vault lists them by id). */
 async function allVersions(reader: VaultReader, kind: ObjectKind, name: string): Promise<VersionInfo[]> {
   const out: VersionInfo[] = []
   for await (const page of reader.versions(kind, name)) out.push(...page.items)
-  out.sort((a, b) => (a.attributes.createdOn ?? '').localeCompare(b.attributes.createdOn ?? '') || a.version.localeCompare(b.version))
-  const newest = out.at(-1)?.attributes.createdOn
-  if (out.filter((v) => v.attributes.createdOn === newest).length > 1) {
-    const current = await reader.latestVersion(kind, name).catch(() => undefined)
-    const i = out.findIndex((v) => v.version === current)
-    if (i >= 0) out.push(...out.splice(i, 1))
+  return out
+}
+
+/**
+ * Order versions oldest first, the current one last, so restore can recreate them in order. Creation times have
+ * one-second resolution; within a second, `previous` (each secret version's previousVersion, when read) gives
+ * the order. When the newest second still holds several versions, one request asks which one is current.
+ */
+async function ordered<V extends { version: string; attributes: { createdOn?: string } }>(reader: VaultReader, kind: ObjectKind, name: string, versions: V[], previous: ReadonlyMap<string, string> = new Map()): Promise<V[]> {
+  const byTime = new Map<string, V[]>()
+  for (const v of [...versions].sort((a, b) => a.version.localeCompare(b.version))) {
+    const t = v.attributes.createdOn ?? ''
+    byTime.set(t, [...(byTime.get(t) ?? []), v])
+  }
+  const out: V[] = []
+  const times = [...byTime.keys()].sort()
+  for (const [i, t] of times.entries()) {
+    let group = byTime.get(t) as V[]
+    if (group.length > 1) {
+      const ids = new Set(group.map((v) => v.version))
+      const chained: V[] = []
+      let next = group.find((v) => !ids.has(previous.get(v.version) ?? ''))
+      while (next && chained.length < group.length) {
+        chained.push(next)
+        const id = next.version
+        next = group.find((v) => previous.get(v.version) === id)
+      }
+      if (chained.length === group.length) group = chained
+      else if (i === times.length - 1) {
+        const current = await reader.latestVersion(kind, name).catch(() => undefined)
+        const j = group.findIndex((v) => v.version === current)
+        if (j >= 0) group = [...group.slice(0, j), ...group.slice(j + 1), group[j] as V]
+      }
+    }
+    out.push(...group)
   }
   return out
 }
@@ -152,19 +177,25 @@ export async function captureSecret(ctx: CaptureContext, listed: ListedObject, l
   if (versions.length === 0) return gone('secret', name)
   const nativeOk = guardVersions(ctx, 'secret', name, versions.length, problems)
   const takeValues = ctx.modes.value || !nativeOk
-  const records = await mapLimit(versions, ctx.versionConcurrency ?? 8, async (v): Promise<SecretVersionRecord> => {
+  const previous = new Map<string, string>()
+  const nativeTask = nativeOk ? nativeBackup(ctx, 'secret', name, versions.length, problems) : Promise.resolve(null)
+  nativeTask.catch(() => {}) // awaited below; this only keeps an early failure of the versions from leaving it unhandled
+  const unordered = await mapLimit(versions, ctx.versionConcurrency ?? 8, async (v): Promise<SecretVersionRecord> => {
     const rec: SecretVersionRecord = { version: v.version, attributes: recordedAttributes(v.attributes), tags: v.tags, capture: 'none', ...(v.contentType === undefined ? {} : { contentType: v.contentType }) }
     // Key Vault refuses to read disabled versions (403 SecretDisabled); kvdr never enables them to read them.
     if (!takeValues || !v.attributes.enabled) return rec
-    const value = await attempt(problems, () => ctx.reader.secretValue(name, v.version))
-    if (value === undefined) return rec
+    const read = await attempt(problems, () => ctx.reader.secretVersion(name, v.version))
+    if (read === undefined) return rec
+    const { value } = read
+    if (read.previousVersion) previous.set(v.version, read.previousVersion)
     rec.value = await ctx.writer.saveContent(CONTENT.secretValue, utf8(value))
     rec.fingerprint = fingerprintOf(ctx, FINGERPRINT.secret, { value, contentType: v.contentType ?? null, enabled: v.attributes.enabled, notBefore: v.attributes.notBefore ?? null, expiresOn: v.attributes.expiresOn ?? null, tags: v.tags })
     rec.capture = 'value'
     return rec
   })
+  const native = await nativeTask
   if (vanished(problems)) return gone('secret', name)
-  const native = nativeOk ? await nativeBackup(ctx, 'secret', name, versions.length, problems) : null
+  const records = await ordered(ctx.reader, 'secret', name, unordered, previous)
   if (native) for (const r of records) if (r.capture === 'none') r.capture = 'native-only'
   const disabled = records.filter((r) => r.capture === 'none' && !r.attributes.enabled).length
   if (disabled > 0) problems.push({ severity: 'warning', message: `secret/${name}: ${disabled} disabled version(s) have no native backup; Key Vault does not let anyone read disabled versions, so they are recorded as metadata only.` })
@@ -181,7 +212,9 @@ export async function captureKey(ctx: CaptureContext, listed: ListedObject, list
   if (!versions) return { problems }
   if (versions.length === 0) return gone('key', name)
   const nativeOk = guardVersions(ctx, 'key', name, versions.length, problems)
-  const records = await mapLimit(versions, ctx.versionConcurrency ?? 8, async (v): Promise<KeyVersionRecord> => {
+  const nativeTask = nativeOk ? nativeBackup(ctx, 'key', name, versions.length, problems) : Promise.resolve(null)
+  nativeTask.catch(() => {}) // awaited below; this only keeps an early failure of the versions from leaving it unhandled
+  const unordered = await mapLimit(versions, ctx.versionConcurrency ?? 8, async (v): Promise<KeyVersionRecord> => {
     const rec: KeyVersionRecord = { version: v.version, attributes: recordedAttributes(v.attributes), tags: v.tags, capture: 'none', keyType: '', keyOps: [] }
     const d = await attempt(problems, () => ctx.reader.keyVersion(name, v.version))
     if (!d) return rec
@@ -200,8 +233,9 @@ export async function captureKey(ctx: CaptureContext, listed: ListedObject, list
     return rec
   })
   const rotationPolicy = (await attempt(problems, () => ctx.reader.rotationPolicy(name))) ?? null
+  const native = await nativeTask
   if (vanished(problems)) return gone('key', name)
-  const native = nativeOk ? await nativeBackup(ctx, 'key', name, versions.length, problems) : null
+  const records = await ordered(ctx.reader, 'key', name, unordered)
   if (!native && ctx.modes.native && nativeOk) problems.push({ severity: 'error', message: `key/${name}: no native backup, so its key material is not in this snapshot (only public keys and settings).` })
   const record: KeyRecord = { ...base(ctx, listed, listedAt), versions: records, rotationPolicy, native, restore: restorability('key', records, native) }
   const refs = [...records.flatMap((r) => (r.publicKey ? [r.publicKey] : [])), ...(native ? [native.content] : [])]
@@ -220,7 +254,9 @@ export async function captureCertificate(ctx: CaptureContext, listed: ListedObje
   const secretContentType = (policy as { contentType?: unknown } | null)?.contentType
   const nativeOk = guardVersions(ctx, 'certificate', name, versions.length, problems)
   const takeSecrets = (ctx.modes.value || !nativeOk) && exportable && policy !== null
-  const records = await mapLimit(versions, ctx.versionConcurrency ?? 8, async (v): Promise<CertificateVersionRecord> => {
+  const nativeTask = nativeOk ? nativeBackup(ctx, 'certificate', name, versions.length, problems) : Promise.resolve(null)
+  nativeTask.catch(() => {}) // awaited below; this only keeps an early failure of the versions from leaving it unhandled
+  const unordered = await mapLimit(versions, ctx.versionConcurrency ?? 8, async (v): Promise<CertificateVersionRecord> => {
     const rec: CertificateVersionRecord = { version: v.version, attributes: recordedAttributes(v.attributes), tags: v.tags, capture: 'none' }
     const d = await attempt(problems, () => ctx.reader.certificateVersion(name, v.version))
     if (!d) return rec
@@ -241,8 +277,9 @@ export async function captureCertificate(ctx: CaptureContext, listed: ListedObje
     }
     return rec
   })
+  const native = await nativeTask
   if (vanished(problems)) return gone('certificate', name)
-  const native = nativeOk ? await nativeBackup(ctx, 'certificate', name, versions.length, problems) : null
+  const records = await ordered(ctx.reader, 'certificate', name, unordered)
   if (native) for (const r of records) if (r.capture === 'none') r.capture = 'native-only'
   const record: CertificateRecord = { ...base(ctx, listed, listedAt), versions: records, policy, native, restore: restorability('certificate', records, native) }
   const refs = [...records.flatMap((r) => [r.cer, r.secret].filter((x): x is ContentId => x !== undefined)), ...(native ? [native.content] : [])]

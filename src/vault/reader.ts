@@ -184,9 +184,17 @@ export class VaultReader {
    * answers 403 SecretDisabled (callers do not ask for those). Needs secrets get.
    */
   async secretValue(name: string, version: string): Promise<string> {
+    return (await this.secretVersion(name, version)).value
+  }
+
+  /**
+   * The value of one enabled secret version (secret, as secretValue) and the version that was current before it
+   * was created (`previousVersion`, api-version 2025-07-01), which orders versions created within one second.
+   */
+  async secretVersion(name: string, version: string): Promise<{ value: string; previousVersion?: string }> {
     const s = await this.call('secrets.get', `secret/${name}/${version}`, () => this.connection.secrets.getSecret(name, { version, ...this.opts() }))
     if (typeof s.value !== 'string') throw new VaultError('VAULT_NO_VALUE', 1, `secret/${name}/${version} came back without a value.`, { scope: 'object', operation: 'secrets.get' })
-    return s.value
+    return s.properties.previousVersion ? { value: s.value, previousVersion: s.properties.previousVersion } : { value: s.value }
   }
 
   /** A key version's public material and settings. Teaches the governor the key's throttling weight. */
