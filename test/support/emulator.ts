@@ -35,20 +35,29 @@ export interface RawResponse {
   text: string
 }
 
+/** A bearer token the emulator's vaults accept: the built-in administrator's, from the token service. */
+export async function adminToken(em: EmulatorHandle, tenantId?: string): Promise<string> {
+  const token = await em.credential.getToken('https://vault.azure.net/.default', tenantId === undefined ? {} : { tenantId })
+  if (!token) throw new Error('the emulator credential returned no token')
+  return token.token
+}
+
 /**
  * Send one raw HTTPS request to a vault of the emulator, addressed by host name (`host` mode) through the
- * emulator's lookup. `token` adds `Authorization: Bearer <token>`.
+ * emulator's lookup. `token` adds `Authorization: Bearer <token>`; `auth: true` adds a valid administrator token
+ * for the vault's tenant.
  */
-export function rawRequest(
+export async function rawRequest(
   em: EmulatorHandle,
   vault: string,
   method: string,
   pathAndQuery: string,
-  options: { body?: string; token?: string; headers?: Record<string, string>; mode?: AddressingMode } = {},
+  options: { body?: string; token?: string; auth?: boolean; headers?: Record<string, string>; mode?: AddressingMode } = {},
 ): Promise<RawResponse> {
   const { vaultUrl, options: client } = em.clientSetup(vault, options.mode ?? 'host')
   const url = new URL(pathAndQuery, vaultUrl)
   const headers: Record<string, string> = { ...(options.headers ?? {}) }
+  if (options.auth) headers.Authorization = `Bearer ${await adminToken(em, em.vault(vault).tenantId)}`
   if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`
   if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json'
