@@ -1,5 +1,5 @@
 /** Compact JWS (RS256) for the emulator's token service: sign, decode and verify against a key set. */
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
+import { createHash, sign, verify, type KeyObject } from 'node:crypto'
 
 /** The JOSE header Entra puts on access tokens. */
 export interface JwtHeader {
@@ -67,7 +67,7 @@ export function keyIdOf(publicKey: KeyObject): string {
 
 /** The JWK a key set publishes for an RSA public key. */
 export function publicJwkOf(key: PublishedKey): Record<string, string> {
-  const jwk = createPublicKey(key.key).export({ format: 'jwk' }) as { n: string; e: string }
+  const jwk = key.key.export({ format: 'jwk' }) as { n: string; e: string }
   return { kty: 'RSA', use: 'sig', kid: key.kid, x5t: key.kid, n: jwk.n, e: jwk.e }
 }
 

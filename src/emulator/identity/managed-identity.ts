@@ -33,16 +33,18 @@ export function managedIdentityListener(deps: ManagedIdentityDeps): RequestListe
 function answer(deps: ManagedIdentityDeps, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://placeholder')
   const q = url.searchParams
+  // MSAL builds the IMDS URL from AZURE_POD_IDENTITY_AUTHORITY_HOST with a trailing slash.
+  const path = url.pathname.replace(/\/+$/, '')
   if ((req.method ?? 'GET').toUpperCase() !== 'GET') return sendJson(res, 405, { error: 'invalid_request', error_description: 'Only GET is supported.' })
 
-  if (url.pathname === IMDS_TOKEN_PATH) {
+  if (path === IMDS_TOKEN_PATH) {
     if (header(req, 'metadata')?.toLowerCase() !== 'true') {
       return sendJson(res, 400, { error: 'invalid_request', error_description: 'Required metadata header not specified' })
     }
     const mi = deps.directory.managedIdentity({ clientId: q.get('client_id') ?? undefined, objectId: q.get('object_id') ?? undefined, resourceId: q.get('msi_res_id') ?? q.get('mi_res_id') ?? undefined })
     return issue(deps, res, mi, q.get('resource'), true)
   }
-  if (url.pathname === APP_SERVICE_TOKEN_PATH) {
+  if (path === APP_SERVICE_TOKEN_PATH) {
     const presented = header(req, 'x-identity-header')
     if (presented === undefined || !secretMatches(presented, deps.identityHeader)) {
       return sendJson(res, 401, { statusCode: 401, message: 'Unauthorized: the X-IDENTITY-HEADER value does not match IDENTITY_HEADER.' })
