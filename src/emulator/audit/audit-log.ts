@@ -40,8 +40,10 @@ export interface AuditEvent {
   /** The emulator's own fields: which vault, and what the pipeline decided. */
   vault: string
   throttled: boolean
-  /** The stage that refused the request, when one did. */
+  /** The stage that refused the request, when one did (`authentication`: a token was presented and refused). */
   denied?: 'firewall' | 'rbac' | 'accessPolicy' | 'authentication'
+  /** The request had no token and got the 401 challenge (every SDK client's first request). */
+  challenge?: boolean
   /** Set when an injected fault produced the outcome. */
   fault?: boolean
   dropped?: boolean
@@ -88,7 +90,7 @@ const UPN_CLAIM = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn'
 export function toAuditEvent(r: AuditRecord, info: AuditVaultInfo | undefined): AuditEvent {
   const status = r.resultSignature
   const denied =
-    r.innerErrorCode === 'ForbiddenByFirewall' ? 'firewall' : r.innerErrorCode === 'ForbiddenByRbac' ? 'rbac' : r.innerErrorCode === 'ForbiddenByPolicy' ? 'accessPolicy' : r.stage === 'authentication' ? 'authentication' : undefined
+    r.innerErrorCode === 'ForbiddenByFirewall' ? 'firewall' : r.innerErrorCode === 'ForbiddenByRbac' ? 'rbac' : r.innerErrorCode === 'ForbiddenByPolicy' ? 'accessPolicy' : r.stage === 'authentication' && !r.challenge ? 'authentication' : undefined
   const authorized = r.principalId !== undefined && r.stage !== 'firewall' && r.stage !== 'authentication'
   const claim: Record<string, string> = {}
   if (r.identity?.oid) {
@@ -125,6 +127,7 @@ export function toAuditEvent(r: AuditRecord, info: AuditVaultInfo | undefined): 
     vault: r.vault,
     throttled: status === 429 && r.stage === 'throttling',
     ...(denied ? { denied } : {}),
+    ...(r.challenge ? { challenge: true } : {}),
     ...(r.stage === 'faults' ? { fault: true } : {}),
     ...(r.dropped ? { dropped: true } : {}),
   }

@@ -87,6 +87,8 @@ export interface AuditRecord {
   stage?: 'firewall' | 'authentication' | 'authorization' | 'throttling' | 'faults' | 'request' | 'handler'
   /** True when no response was sent: the connection was dropped (fault) or the client gave up on a hung request. */
   dropped?: boolean
+  /** True when the request carried no Authorization header and got the 401 challenge (the SDK's first request). */
+  challenge?: boolean
   /** api-version the client sent. */
   operationVersion?: string
   /** User agent. */

@@ -144,6 +144,7 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
     ...(typeof headers['x-ms-client-request-id'] === 'string' ? { correlationId: headers['x-ms-client-request-id'] } : {}),
     ...(stage === 'handler' ? {} : { stage }),
     ...(dropped ? { dropped } : {}),
+    ...(stage === 'authentication' && req.headers.authorization === undefined ? { challenge: true } : {}),
     ...(apiVersion ? { operationVersion: apiVersion } : {}),
     ...(typeof userAgent === 'string' ? { clientInfo: userAgent } : {}),
     ...(tls ? { tlsVersion: tls } : {}),
