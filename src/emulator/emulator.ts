@@ -38,7 +38,6 @@ import { StateStore } from './persist/state-store.js'
 import { DEFAULT_ROUTE_MODULES } from './routes.js'
 import { BUILTIN_DNS_NAMES, prepareTls } from './tls.js'
 import { Adversity } from './traffic/faults.js'
-import { keyShapeOf } from './traffic/key-shape.js'
 import { SlidingWindowThrottle } from './traffic/throttle.js'
 
 /** Everything `startEmulator` accepts: the config-file options plus programmatic hooks. */
@@ -191,7 +190,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       : v
 
   // Traffic and audit.
-  const throttle = new SlidingWindowThrottle(clock, cfg.throttling, keyShapeOf)
+  const throttle = new SlidingWindowThrottle(clock, cfg.throttling)
   const adversity = new Adversity()
   for (const f of cfg.faults) adversity.addFault(f)
   adversity.setLatency(cfg.latency)

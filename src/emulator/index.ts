@@ -55,10 +55,22 @@ export {
   type Throttle,
 } from './http/pipeline.js'
 export { DropConnection, KvHttpError } from './http/errors.js'
-export { Router, type HandlerContext, type HandlerResult, type OperationDescriptor, type RouteDefinition, type RouteModule } from './http/router.js'
+export {
+  Router,
+  type HandlerContext,
+  type HandlerResult,
+  type OperationDescriptor,
+  type RefineRequest,
+  type RouteDefinition,
+  type RouteModule,
+} from './http/router.js'
 export { DEFAULT_ROUTE_MODULES } from './routes.js'
 export { Vault, recoveryLevel, type RecoveryLevel, type VaultSettings, type VaultState } from './model/vault.js'
 export { VersionedCollection, latest, newVersionId, type ObjectRecord, type Phase, type VersionRecord } from './model/versioned.js'
 export { SECRET_OPERATIONS } from './secrets/operations.js'
 export { registerSecretRoutes } from './secrets/routes.js'
 export { secretsOf, type SecretPayload } from './secrets/model.js'
+export { KEY_OPERATIONS, keyThrottleClass, parseKeyThrottleClass, type KeyThrottleClass, type KeyTransactionKind } from './keys/operations.js'
+export { registerKeyRoutes } from './keys/routes.js'
+export { createManagedKey, keysOf, type KeyPayload, type ManagedKeyInput, type ReleasePolicy } from './keys/model.js'
+export { applyDueLifetimeActions, keyLifetimeEvents, type LifetimeEvent } from './keys/lifetime.js'

@@ -23,23 +23,50 @@ const SAMPLES: Record<string, { method: string; path: string; body?: unknown }> 
   SecretPurge: { method: 'DELETE', path: '/deletedsecrets/probe' },
   SecretBackup: { method: 'POST', path: '/secrets/probe/backup' },
   SecretRestore: { method: 'POST', path: '/secrets/restore', body: { value: 'AAAA' } },
+  KeyCreate: { method: 'POST', path: '/keys/probe/create', body: { kty: 'EC', crv: 'P-256' } },
+  KeyImport: { method: 'PUT', path: '/keys/probe', body: { key: { kty: 'EC' } } },
+  KeyGet: { method: 'GET', path: '/keys/probe' },
+  KeyUpdate: { method: 'PATCH', path: '/keys/probe/', body: { tags: { a: 'b' } } },
+  KeyList: { method: 'GET', path: '/keys' },
+  KeyListVersions: { method: 'GET', path: '/keys/probe/versions' },
+  KeyDelete: { method: 'DELETE', path: '/keys/probe' },
+  KeyGetDeleted: { method: 'GET', path: '/deletedkeys/probe' },
+  KeyListDeleted: { method: 'GET', path: '/deletedkeys' },
+  KeyRecover: { method: 'POST', path: '/deletedkeys/probe/recover' },
+  KeyPurge: { method: 'DELETE', path: '/deletedkeys/probe' },
+  KeyBackup: { method: 'POST', path: '/keys/probe/backup' },
+  KeyRestore: { method: 'POST', path: '/keys/restore', body: { value: 'AAAA' } },
+  KeyRotate: { method: 'POST', path: '/keys/probe/rotate' },
+  KeyRotationPolicyGet: { method: 'GET', path: '/keys/probe/rotationpolicy' },
+  KeyRotationPolicySet: { method: 'PUT', path: '/keys/probe/rotationpolicy', body: { lifetimeActions: [] } },
+  KeyEncrypt: { method: 'POST', path: '/keys/probe/encrypt', body: { alg: 'RSA-OAEP-256', value: 'AAAA' } },
+  KeyDecrypt: { method: 'POST', path: '/keys/probe/decrypt', body: { alg: 'RSA-OAEP-256', value: 'AAAA' } },
+  KeyWrap: { method: 'POST', path: '/keys/probe/wrapkey', body: { alg: 'RSA-OAEP-256', value: 'AAAA' } },
+  KeyUnwrap: { method: 'POST', path: '/keys/probe/unwrapkey', body: { alg: 'RSA-OAEP-256', value: 'AAAA' } },
+  KeySign: { method: 'POST', path: '/keys/probe/sign', body: { alg: 'ES256', value: 'AAAA' } },
+  KeyVerify: { method: 'POST', path: '/keys/probe/verify', body: { alg: 'ES256', digest: 'AAAA', value: 'AAAA' } },
+  KeyRelease: { method: 'POST', path: '/keys/probe/release', body: { target: 'x' } },
+  Unknown: { method: 'POST', path: '/keys/probe' },
 }
 
 const SECRET_METADATA = ['SecretList', 'SecretListVersions', 'SecretGetDeleted', 'SecretListDeleted']
 const ALL_SECRETS = Object.keys(SAMPLES).filter((n) => n.startsWith('Secret'))
+/** keys/read: properties and public material, listings, deleted keys (and `POST /keys/{name}`, answered 400). */
+const KEY_READ = ['KeyGet', 'KeyList', 'KeyListVersions', 'KeyGetDeleted', 'KeyListDeleted', 'Unknown']
+const ALL_KEYS = [...Object.keys(SAMPLES).filter((n) => n.startsWith('Key')), 'Unknown']
 
 /** What each built-in role may do, from the built-in roles reference (dataActions), by operation. */
 const EXPECTED: Record<string, string[]> = {
   'Key Vault Administrator': Object.keys(SAMPLES),
-  'Key Vault Reader': SECRET_METADATA,
+  'Key Vault Reader': [...SECRET_METADATA, ...KEY_READ, 'KeyRotationPolicyGet'],
   'Key Vault Secrets Officer': ALL_SECRETS,
   'Key Vault Secrets User': ['SecretGet', ...SECRET_METADATA],
-  'Key Vault Crypto Officer': [],
-  'Key Vault Crypto User': [],
-  'Key Vault Crypto Service Encryption User': [],
-  'Key Vault Crypto Service Release User': [],
+  'Key Vault Crypto Officer': ALL_KEYS,
+  'Key Vault Crypto User': [...KEY_READ, 'KeyUpdate', 'KeyBackup', 'KeyEncrypt', 'KeyDecrypt', 'KeyWrap', 'KeyUnwrap', 'KeySign', 'KeyVerify'],
+  'Key Vault Crypto Service Encryption User': [...KEY_READ, 'KeyWrap', 'KeyUnwrap'],
+  'Key Vault Crypto Service Release User': ['KeyRelease'],
   'Key Vault Certificates Officer': [],
-  'Key Vault Certificate User': ['SecretGet', ...SECRET_METADATA],
+  'Key Vault Certificate User': ['SecretGet', ...SECRET_METADATA, ...KEY_READ],
 }
 const ROLES = Object.keys(EXPECTED)
 const principalOf = (role: string): string => role.toLowerCase().replace(/ /g, '-')

@@ -151,9 +151,9 @@ describe('latency and run-time control', () => {
     expect((await control('POST', '/faults', { action: 418, count: 1 })).status).toBe(400)
     expect((await control('PUT', '/latency', { fixedMs: 5 })).body).toEqual([{ fixedMs: 5, jitterMs: 0 }])
     expect((await control('PUT', '/latency', [])).body).toEqual([])
-    expect((await control('PATCH', '/throttling', { factor: 0.5, retryAfter: false })).body).toEqual({ enabled: true, factor: 0.5, retryAfter: false })
+    expect((await control('PATCH', '/throttling', { enabled: true, factor: 0.5, retryAfter: false })).body).toEqual({ enabled: true, factor: 0.5, retryAfter: false })
     expect(em.control.throttling()).toEqual({ enabled: true, factor: 0.5, retryAfter: false })
-    await control('PATCH', '/throttling', { factor: 1, retryAfter: true })
+    await control('PATCH', '/throttling', { enabled: false, factor: 1, retryAfter: true })
     const before = em.clock.now()
     const moved = (await control('POST', '/clock', { advanceMs: 86_400_000 })).body as { epochMs: number }
     expect(moved.epochMs - before).toBeGreaterThanOrEqual(86_400_000)

@@ -21,7 +21,7 @@ const DOC = fileURLToPath(new URL('../../docs/emulator.md', import.meta.url))
  */
 const IN_SCOPE: Record<string, 'all' | readonly string[]> = {
   'keyvault-secrets': 'all',
-  'keyvault-keys': [],
+  'keyvault-keys': 'all',
   'keyvault-certificates': [],
 }
 

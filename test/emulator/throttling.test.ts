@@ -103,6 +103,34 @@ describe('the subscription-wide budget', () => {
   })
 })
 
+describe('key operations', () => {
+  it('are weighted by key type and protection on their own budgets (EC-HSM counts twice a software EC key)', async () => {
+    const keys = await startTestEmulator({ clock: new ManualClock(Date.UTC(2031, 5, 2), { running: false }), throttling: { factor: FACTOR }, vaults: [{ name: 'kv-keys-t' }] })
+    const req = (method: string, path: string, body?: unknown): Promise<RawResponse> =>
+      rawRequest(keys, 'kv-keys-t', method, withApi(path), { auth: true, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
+    try {
+      // CREATE: 20 units per 10 s scaled to 0.2, so one create per window whatever its weight.
+      expect((await req('POST', '/keys/hsm/create', { kty: 'EC-HSM', crv: 'P-256' })).status).toBe(200)
+      expect((await req('POST', '/keys/soft/create', { kty: 'EC', crv: 'P-256' })).status).toBe(429)
+      expect((await req('PUT', '/secrets/not-a-key', { value: 'v' })).status).toBe(200) // secrets have their own budget
+      keys.clock.advance(10_001)
+      expect((await req('POST', '/keys/soft/create', { kty: 'EC', crv: 'P-256' })).status).toBe(200)
+      keys.clock.advance(10_001)
+
+      // Other operations: 4,000 units scaled to 40; an EC-HSM read costs 2 units, a software EC read 1.
+      const hsmReads = await Promise.all(Array.from({ length: 21 }, () => req('GET', '/keys/hsm')))
+      expect(hsmReads.filter((r) => r.status === 200)).toHaveLength(20)
+      expect((await req('GET', '/keys/soft')).status).toBe(429)
+      keys.clock.advance(10_001)
+      expect((await req('GET', '/keys/hsm')).status).toBe(200)
+      const softReads = await Promise.all(Array.from({ length: 39 }, () => req('GET', '/keys/soft')))
+      expect(softReads.filter((r) => r.status === 200)).toHaveLength(38)
+    } finally {
+      await keys.stop()
+    }
+  })
+})
+
 describe('SDK retries', () => {
   it('retry a 429 with Retry-After and succeed once the window moves (running clock)', async () => {
     const running = await startTestEmulator({ throttling: { factor: FACTOR }, vaults: [{ name: 'kv-retry' }] })

@@ -11,8 +11,12 @@
  * - values that are random by nature (versions, backup blobs, key material) are mapped from the recorded value to
  *   the emulator's on first sight and substituted in later requests;
  * - a list walk (a first page and its `$skiptoken` continuations) is compared as a whole: the emulator's own
- *   nextLinks are followed, and the items of all pages must match the recorded items in number and form.
+ *   nextLinks are followed, and the items of all pages must match the recorded items in number and form;
+ * - per package (PACKAGE_RULES): lifecycle steps may take as long as the recording shows instead of 2 s, request
+ *   bodies a client computed from recorded key material may be recomputed for the emulator's keys, and some
+ *   responses compared literally.
  */
+import { constants, createPublicKey, publicEncrypt } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { request as httpsRequest } from 'node:https'
 import { join, relative } from 'node:path'
@@ -39,13 +43,30 @@ export interface PackageRules {
   timeFields: readonly string[]
   /** String fields that are random by nature (key material, CSRs, thumbprints): compared by type, mapped for later requests. */
   opaqueFields: readonly string[]
+  /**
+   * `fixed` (default): every deletion, recovery and purge takes REPLAY_DELAY_MS. `recorded`: each takes as long as the
+   * recording shows it took (until the first later request that succeeds only once it is complete), with the entries
+   * of one recorded second placed a millisecond apart; for services whose lifecycle times vary within a second.
+   */
+  lifecycle?: 'fixed' | 'recorded'
+  /**
+   * Rewrites a request body (after recorded values were substituted) before it is sent, for values a client computed
+   * locally from recorded key material. Gets the emulator's earlier response bodies.
+   */
+  rewriteBody?: (entry: RecordedEntry, body: unknown, earlier: readonly unknown[]) => unknown
+  /** Request paths whose responses are compared literally, opaque fields included (results the recording fixes, such as decrypted plaintext). */
+  literalResponses?: RegExp
 }
 
 export const PACKAGE_RULES: Record<string, PackageRules> = {
   'keyvault-secrets': { timeFields: ['created', 'updated', 'deletedDate', 'scheduledPurgeDate'], opaqueFields: [] },
   'keyvault-keys': {
     timeFields: ['created', 'updated', 'deletedDate', 'scheduledPurgeDate'],
-    opaqueFields: ['n', 'e', 'x', 'y', 'value', 'iv', 'tag', 'aad', 'digest', 'key_hsm'],
+    // `id` only appears as the rotation policy id, which the recordings sanitize to "Sanitized".
+    opaqueFields: ['n', 'e', 'x', 'y', 'value', 'iv', 'tag', 'aad', 'digest', 'key_hsm', 'id'],
+    lifecycle: 'recorded',
+    rewriteBody: reencryptForEmulatorKey,
+    literalResponses: /\/(decrypt|unwrapkey)$/i,
   },
   'keyvault-certificates': {
     timeFields: ['created', 'updated', 'deletedDate', 'scheduledPurgeDate', 'nbf', 'exp'],
@@ -178,13 +199,12 @@ export async function replayRecording(em: EmulatorHandle, pkg: string, file: str
     })
   }
 
-  let clockAt = Number.NEGATIVE_INFINITY
+  const times = entryTimes(rec.Entries, rules.lifecycle === 'recorded' ? 1 : 0)
+  const earlier: unknown[] = []
   for (const [index, entry] of rec.Entries.entries()) {
-    const recordedAt = Date.parse(entry.ResponseHeaders.Date ?? '')
-    if (!Number.isNaN(recordedAt)) {
-      clockAt = Math.max(clockAt, recordedAt)
-      em.clock.set(clockAt)
-    }
+    const at = times[index] as number
+    if (Number.isFinite(at)) em.clock.set(at)
+    if (rules.lifecycle === 'recorded') applyRecordedDelay(em.model(vaultName).settings, rec.Entries, index, times)
     const uri = new URL(entry.RequestUri)
     const isContinuation = uri.searchParams.has('$skiptoken')
     const outcome: EntryOutcome = { index, method: entry.RequestMethod, path: uri.pathname, expected: entry.StatusCode, actual: 'merged', problems: [] }
@@ -203,8 +223,10 @@ export async function replayRecording(em: EmulatorHandle, pkg: string, file: str
       const next = new URL(walk.nextLink)
       pathAndQuery = next.pathname + next.search
     }
-    const body = entry.RequestBody === null || entry.RequestBody === undefined ? undefined : substitute(JSON.stringify(entry.RequestBody))
+    let body = entry.RequestBody === null || entry.RequestBody === undefined ? undefined : substitute(JSON.stringify(entry.RequestBody))
+    if (body !== undefined && rules.rewriteBody) body = JSON.stringify(rules.rewriteBody(entry, JSON.parse(body), earlier))
     const res = await send(entry.RequestMethod, pathAndQuery, body, 'Authorization' in entry.RequestHeaders)
+    earlier.push(res.body)
     outcome.actual = res.status
     if (res.status !== entry.StatusCode) {
       outcome.problems.push(`status ${res.status}, the service answered ${entry.StatusCode}${errorSummary(res.body)}`)
@@ -227,12 +249,89 @@ export async function replayRecording(em: EmulatorHandle, pkg: string, file: str
       if (recordedPageEnds(entry)) await finishWalk(uri.pathname)
       continue
     }
-    outcome.problems.push(...compare(entry.ResponseBody, res.body, 'body', { rules, mapping, learn: true }))
+    const entryRules = rules.literalResponses?.test(uri.pathname) ? { ...rules, opaqueFields: [] } : rules
+    outcome.problems.push(...compare(entry.ResponseBody, res.body, 'body', { rules: entryRules, mapping, learn: true }))
   }
   for (const path of [...walks.keys()]) await finishWalk(path)
   await em.removeVault(vaultName)
   const passed = problems.length === 0 && entries.every((e) => e.problems.length === 0)
   return { file, entries, problems, passed }
+}
+
+/**
+ * The emulator time of each entry: its recorded Date, never earlier than the entry before plus `stepMs` (so with a
+ * step, the entries of one recorded second keep their order). NaN before the first dated entry.
+ */
+function entryTimes(entries: readonly RecordedEntry[], stepMs: number): number[] {
+  let at = Number.NEGATIVE_INFINITY
+  return entries.map((e) => {
+    const recordedAt = Date.parse(e.ResponseHeaders.Date ?? '')
+    if (!Number.isNaN(recordedAt)) at = Math.max(at + stepMs, recordedAt)
+    else if (Number.isFinite(at)) at += stepMs
+    return Number.isFinite(at) ? at : Number.NaN
+  })
+}
+
+/** Where a lifecycle step starts, and the request that shows it complete. */
+function lifecycleStep(entry: RecordedEntry): { setting: 'deleteDelayMs' | 'recoverDelayMs' | 'purgeDelayMs'; done: RegExp } | undefined {
+  if (entry.StatusCode >= 300) return undefined
+  const path = new URL(entry.RequestUri).pathname.replace(/\/$/, '')
+  const live = /^\/(secrets|keys|certificates)\/([^/]+)$/i.exec(path)
+  const deleted = /^\/deleted(secrets|keys|certificates)\/([^/]+)(\/recover)?$/i.exec(path)
+  const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  if (entry.RequestMethod === 'DELETE' && live) {
+    return { setting: 'deleteDelayMs', done: new RegExp(`^/deleted${live[1]}/${esc(live[2] as string)}(/recover)?/?$`, 'i') }
+  }
+  if (!deleted) return undefined
+  const [, coll, name, recover] = deleted as unknown as [string, string, string, string | undefined]
+  if (entry.RequestMethod === 'POST' && recover) return { setting: 'recoverDelayMs', done: new RegExp(`^/${coll}/${esc(name)}(/.*)?$`, 'i') }
+  if (entry.RequestMethod === 'DELETE' && !recover) return { setting: 'purgeDelayMs', done: new RegExp(`^/${coll}/(restore|${esc(name)}(/.*)?)$`, 'i') }
+  return undefined
+}
+
+/**
+ * For `lifecycle: 'recorded'`: before a deletion, recovery or purge is sent, set the vault's delay for that step so it
+ * completes exactly when the first later successful request on the object (GET deleted, recover, purge; a read of the
+ * recovered object; a restore or re-creation) was answered. Steps never shown complete keep the current delay.
+ */
+function applyRecordedDelay(settings: Record<'deleteDelayMs' | 'recoverDelayMs' | 'purgeDelayMs', number>, entries: readonly RecordedEntry[], index: number, times: readonly number[]): void {
+  const step = lifecycleStep(entries[index] as RecordedEntry)
+  if (!step) return
+  for (let j = index + 1; j < entries.length; j++) {
+    const later = entries[j] as RecordedEntry
+    if (later.StatusCode < 300 && step.done.test(new URL(later.RequestUri).pathname)) {
+      settings[step.setting] = (times[j] as number) - (times[index] as number)
+      return
+    }
+  }
+}
+
+const RSA_ENCRYPTION: Record<string, { padding: number; oaepHash?: string }> = {
+  RSA1_5: { padding: constants.RSA_PKCS1_PADDING },
+  'RSA-OAEP': { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+  'RSA-OAEP-256': { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+}
+
+/**
+ * keyvault-keys: the SDK encrypts and wraps locally with the public key the service returned, so a recorded decrypt
+ * or unwrapKey request carries a ciphertext for the recorded key, which no other key can open. This re-encrypts the
+ * recorded plaintext (the value of the recorded response) for the emulator's key of that name, with the same
+ * algorithm; the emulator's answer is still compared with the recorded one.
+ */
+function reencryptForEmulatorKey(entry: RecordedEntry, body: unknown, earlier: readonly unknown[]): unknown {
+  const m = /^\/keys\/([^/]+)\/[^/]*\/(decrypt|unwrapkey)$/i.exec(new URL(entry.RequestUri).pathname)
+  const plaintext = (entry.ResponseBody as { value?: unknown } | null)?.value
+  const request = body as { alg?: unknown; value?: unknown }
+  const scheme = typeof request.alg === 'string' ? RSA_ENCRYPTION[request.alg] : undefined
+  if (!m || typeof plaintext !== 'string' || !scheme) return body
+  const jwk = [...earlier]
+    .reverse()
+    .map((b) => (b as { key?: { kid?: unknown; n?: unknown; e?: unknown } } | null)?.key)
+    .find((k) => typeof k?.kid === 'string' && k.kid.includes(`/keys/${m[1]}/`) && typeof k.n === 'string')
+  if (!jwk) return body
+  const publicKey = createPublicKey({ key: { kty: 'RSA', n: jwk.n as string, e: jwk.e as string }, format: 'jwk' })
+  const ciphertext = publicEncrypt({ key: publicKey, ...scheme }, Buffer.from(plaintext, 'base64url'))
+  return { ...request, value: ciphertext.toString('base64url') }
 }
 
 function recordedPageItems(entry: RecordedEntry): unknown[] {

@@ -1,6 +1,7 @@
 /** Test helpers for the Key Vault emulator: start one with fast lifecycles and a shared CA, and build SDK clients for it. */
 import { request as httpsRequest } from 'node:https'
 import { fileURLToPath } from 'node:url'
+import { CryptographyClient, KeyClient, type KeyVaultKey } from '@azure/keyvault-keys'
 import { SecretClient } from '@azure/keyvault-secrets'
 import { startEmulator, type AddressingMode, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator/index.js'
 
@@ -10,9 +11,12 @@ export const TEST_DATA_DIR = fileURLToPath(new URL('../../.tmp/emulator-test', i
 /** Lifecycle delays short enough for SDK pollers to finish in a blink. */
 export const FAST_TIMING = { deleteDelayMs: 40, recoverDelayMs: 40, purgeDelayMs: 40 }
 
-/** Start an emulator for a test file: shared CA directory, fast lifecycles, ephemeral ports. Stop it in afterAll. */
+/**
+ * Start an emulator for a test file: shared CA directory, fast lifecycles, ephemeral ports, and throttling off
+ * (tests of throttling pass their own `throttling`). Stop it in afterAll.
+ */
 export function startTestEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
-  return startEmulator({ dataDir: TEST_DATA_DIR, timing: FAST_TIMING, ...options })
+  return startEmulator({ dataDir: TEST_DATA_DIR, timing: FAST_TIMING, throttling: { enabled: false }, ...options })
 }
 
 /** The official SecretClient for `vault`, failing fast (no retries). */
@@ -23,6 +27,18 @@ export function secretClient(em: EmulatorHandle, vault: string, mode: Addressing
     retryOptions: { maxRetries: 0 },
     ...(serviceVersion === undefined ? {} : { serviceVersion }),
   })
+}
+
+/** The official KeyClient for `vault`, failing fast (no retries). */
+export function keyClient(em: EmulatorHandle, vault: string, mode: AddressingMode = 'host'): KeyClient {
+  const { vaultUrl, options } = em.clientSetup(vault, mode)
+  return new KeyClient(vaultUrl, em.credential, { ...options, retryOptions: { maxRetries: 0 } })
+}
+
+/** The official CryptographyClient for a key (or key id) of `vault`, failing fast. */
+export function cryptographyClient(em: EmulatorHandle, vault: string, key: KeyVaultKey | string, mode: AddressingMode = 'host'): CryptographyClient {
+  const { options } = em.clientSetup(vault, mode)
+  return new CryptographyClient(key, em.credential, { ...options, retryOptions: { maxRetries: 0 } })
 }
 
 /** Poller options that poll fast. */

@@ -2,7 +2,7 @@
  * The request pipeline's replaceable stages: firewall -> authenticate -> authorize -> throttle -> faults ->
  * handler -> audit. Today's implementations are permissive; later work swaps implementations, not the pipeline.
  */
-import type { Vault, VaultSettings } from '../model/vault.js'
+import type { VaultSettings } from '../model/vault.js'
 import { KvHttpError } from './errors.js'
 import type { OperationDescriptor } from './router.js'
 
@@ -19,11 +19,6 @@ export interface StageRequest {
   params?: Readonly<Record<string, string>>
   /** Aborted when the client goes away or the emulator stops (so a stage that waits can give up). */
   signal?: AbortSignal
-  /**
-   * For admission decisions only (e.g. the key type of a key create decides its throttling weight): the parsed JSON
-   * body (undefined when absent or not JSON) and the vault's model. Stages must never record or echo the body.
-   */
-  inspect?: { body(): unknown; vault: Vault }
 }
 
 /** Who is calling, as established by the authenticator. */

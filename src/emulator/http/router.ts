@@ -58,6 +58,20 @@ export interface RouteDefinition {
   path: string
   operation: OperationDescriptor
   handler: Handler
+  /**
+   * Refines `operation` for one request before the pipeline authorizes, throttles and audits it, e.g. the Keys API
+   * names the addressed key's family in `throttleClass`. Must not throw and must not change vault state; it returns
+   * `operation` when it cannot tell.
+   */
+  refine?: (req: RefineRequest) => OperationDescriptor
+}
+
+/** What `RouteDefinition.refine` may look at. */
+export interface RefineRequest {
+  vault: Vault
+  params: Readonly<Record<string, string>>
+  /** The parsed JSON body (parsed when called, so routes that do not look pay nothing); undefined when absent or not JSON. */
+  body(): unknown
 }
 
 /** A route module registers one object kind's routes (`registerSecretRoutes(router)`). */

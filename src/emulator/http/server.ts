@@ -86,8 +86,9 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
     if (apiVersion === null || apiVersion === '') throw badParameter(`The 'api-version' query parameter is required.`)
     if (body === 'too-large') throw new KvHttpError(413, 'RequestEntityTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes.`)
     stageReq.params = match.params
-    stageReq.inspect = { body: () => parseJsonOrUndefined(body), vault }
-    const operation = match.route.operation
+    const { refine } = match.route
+    const operation = refine ? refine({ vault, params: match.params, body: () => parseJsonOrUndefined(body) }) : match.route.operation
+    operationName = operation.name
     stage = 'authorization'
     await deps.stages.authorizer.authorize(principal, operation, stageReq)
     stage = 'throttling'
@@ -123,7 +124,9 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
   }
   if (dropped) req.socket.destroy()
   else writeResult(res, result, headers)
-  const resultBody = result.body as { id?: unknown; error?: { code?: unknown; innererror?: { code?: unknown } } } | undefined
+  const resultBody = result.body as { id?: unknown; kid?: unknown; key?: { kid?: unknown }; error?: { code?: unknown; innererror?: { code?: unknown } } } | undefined
+  // Keys answer with `kid` (operations, items) or `key.kid` (bundles) where other kinds answer with `id`.
+  const objectId = [resultBody?.id, resultBody?.kid, resultBody?.key?.kid].find((x): x is string => typeof x === 'string')
   const claims = principal?.claims ?? {}
   const claim = (k: string): string | undefined => (typeof claims[k] === 'string' ? (claims[k] as string) : undefined)
   const tls = (req.socket as { getProtocol?: () => string | null }).getProtocol?.()
@@ -138,7 +141,7 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
     callerIpAddress: sourceAddress,
     requestUri: `https://${host}${req.url ?? '/'}`,
     ...(principal ? { principalId: principal.id } : {}),
-    ...(typeof resultBody?.id === 'string' ? { id: resultBody.id } : {}),
+    ...(objectId === undefined ? {} : { id: objectId }),
     ...(typeof resultBody?.error?.code === 'string' ? { errorCode: resultBody.error.code } : {}),
     ...(typeof resultBody?.error?.innererror?.code === 'string' ? { innerErrorCode: resultBody.error.innererror.code } : {}),
     ...(typeof headers['x-ms-client-request-id'] === 'string' ? { correlationId: headers['x-ms-client-request-id'] } : {}),
@@ -183,20 +186,21 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return tooLarge ? 'too-large' : Buffer.concat(chunks)
 }
 
-function parseJsonOrUndefined(body: Buffer | 'too-large'): unknown {
-  try {
-    return parseJson(body)
-  } catch {
-    return undefined
-  }
-}
-
 function parseJson(body: Buffer | 'too-large'): unknown {
   if (body === 'too-large' || body.length === 0) return undefined
   try {
     return JSON.parse(body.toString('utf8')) as unknown
   } catch {
     throw badParameter('The request body is not valid JSON.')
+  }
+}
+
+/** The body for `refine`: parse failures are reported later by the handler's own parse, not here. */
+function parseJsonOrUndefined(body: Buffer): unknown {
+  try {
+    return parseJson(body)
+  } catch {
+    return undefined
   }
 }
 

@@ -44,6 +44,11 @@ export interface ObjectRecord<P> {
   /** True for the key and secret behind a certificate. */
   managed: boolean
   versions: VersionRecord<P>[]
+  /**
+   * Kind-specific data about the object as a whole (a key's rotation policy), plain JSON. Recover keeps it; restore
+   * does not carry it; it goes with the object when purged.
+   */
+  objectData?: Record<string, unknown>
   deleted?: { deletedAt: number; visibleAt: number; scheduledPurgeAt: number }
   recoveringUntil?: number
   purgingUntil?: number
@@ -89,6 +94,10 @@ export interface NewVersionInput<P> {
   managed?: boolean
   /** Record the previous latest version in `previousVersion`. */
   trackPreviousVersion?: boolean
+  /** Use this version id (32 lowercase hex) instead of a new one, e.g. the version a certificate shares with its key. */
+  version?: string
+  /** Creation time (epoch ms) when the version stands for something that was due earlier (a scheduled rotation). Default: now. */
+  at?: number
 }
 
 export interface UpdateInput<P> {
@@ -156,15 +165,21 @@ export class VersionedCollection<P> {
     return { record, version: v }
   }
 
-  /** Add a version (creating the object if needed). Throws 409 while the name is deleted, being deleted/purged or recovered. */
+  /**
+   * Add a version (creating the object if needed). Throws 409 while the name is deleted, being deleted/purged or
+   * recovered, and Error when a given `version` is not a version id or already exists (a caller bug).
+   */
   create(name: string, input: NewVersionInput<P>): { record: ObjectRecord<P>; version: VersionRecord<P> } {
     const existing = this.find(name)
     const phase = existing ? phaseOf(existing, this.now()) : 'absent'
     this.refuseReuse(name, phase)
     const record: ObjectRecord<P> = existing && phase === 'active' ? existing : { name, managed: input.managed ?? false, versions: [] }
-    const nowSec = Math.floor(this.now() / 1000)
+    const nowSec = Math.floor((input.at ?? this.now()) / 1000)
     const previous = record.versions.at(-1)
-    let id = newVersionId()
+    let id = input.version ?? newVersionId()
+    if (input.version !== undefined && (!/^[0-9a-f]{32}$/.test(id) || record.versions.some((v) => v.version === id))) {
+      throw new Error(`version id '${id}' for ${this.labels.noun} ${name} is not a new 32-hex version id`)
+    }
     while (record.versions.some((v) => v.version === id)) id = newVersionId()
     const version: VersionRecord<P> = {
       version: id,

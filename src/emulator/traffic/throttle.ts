@@ -7,10 +7,11 @@
  * no retry header at all.
  */
 import type { Clock } from '../../core/clock.js'
-import { keyOperationWeight, SECRET_LIMITS, KEY_LIMITS, SUBSCRIPTION_LIMIT_FACTOR, THROTTLE_WINDOW_MS, type KeyFamily, type Protection } from '../../core/limits.js'
+import { keyOperationWeight, SECRET_LIMITS, KEY_LIMITS, SUBSCRIPTION_LIMIT_FACTOR, THROTTLE_WINDOW_MS } from '../../core/limits.js'
 import { KvHttpError } from '../http/errors.js'
 import type { Principal, StageRequest, Throttle } from '../http/pipeline.js'
 import type { OperationDescriptor } from '../http/router.js'
+import { parseKeyThrottleClass } from '../keys/operations.js'
 
 export interface ThrottleSettings {
   enabled: boolean
@@ -38,24 +39,15 @@ export interface Charge {
   units: number
 }
 
-/** The key a key operation targets, as far as the throttle needs it. */
-export interface KeyShapeForThrottle {
-  family: KeyFamily
-  protection: Protection
-}
-
-/** Finds the key family of a key operation (from the request body for creates, the stored key otherwise). */
-export type KeyShapeResolver = (operation: OperationDescriptor, req: StageRequest) => KeyShapeForThrottle | undefined
-
-/** The bucket and weight of an operation: key classes (`key-*`) by key family, everything else on the secrets budgets. */
-export function chargeOf(operation: OperationDescriptor, req: StageRequest, resolveKey: KeyShapeResolver): Charge {
-  const cls = operation.throttleClass.toLowerCase()
-  const create = cls.endsWith('-create')
-  if (cls.startsWith('key-')) {
-    const shape = resolveKey(operation, req) ?? { family: 'RSA-2048', protection: 'software' }
-    return { bucket: create ? 'key-create' : 'key-other', units: keyOperationWeight(shape.family, shape.protection, create ? 'create' : 'other') }
-  }
-  return { bucket: create ? 'secret-create' : 'secret-other', units: 1 }
+/**
+ * The bucket and weight of an operation. Key classes (`key-create` / `key-other`, refined per request by the Keys API
+ * to `key-<kind>/<family>/<protection>`) are weighted by key family on the key budgets; every other class (secrets,
+ * certificates, vault transactions) counts one unit on the secrets budgets, `*-create` on the create budget.
+ */
+export function chargeOf(operation: OperationDescriptor): Charge {
+  const key = parseKeyThrottleClass(operation.throttleClass)
+  if (key) return { bucket: key.kind === 'create' ? 'key-create' : 'key-other', units: keyOperationWeight(key.family, key.protection, key.kind) }
+  return { bucket: operation.throttleClass.toLowerCase().endsWith('-create') ? 'secret-create' : 'secret-other', units: 1 }
 }
 
 /** Admitted charges in one window, oldest first. */
@@ -110,7 +102,6 @@ export class SlidingWindowThrottle implements Throttle {
   constructor(
     private readonly clock: Clock,
     settings: ThrottleSettings,
-    private readonly resolveKey: KeyShapeResolver,
   ) {
     this.current = { ...settings }
   }
@@ -132,7 +123,7 @@ export class SlidingWindowThrottle implements Throttle {
 
   admit(_principal: Principal, operation: OperationDescriptor, req: StageRequest): void {
     if (!this.current.enabled) return
-    const { bucket, units } = chargeOf(operation, req, this.resolveKey)
+    const { bucket, units } = chargeOf(operation)
     const now = this.clock.now()
     // At least one request of any weight fits in an empty window, however small the factor.
     const vaultLimit = Math.max(units, BUCKET_LIMITS[bucket] * this.current.factor)
