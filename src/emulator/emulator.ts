@@ -5,36 +5,34 @@
  * shared port, managed-identity endpoints on a plain-HTTP port, a controllable clock and optional persistence.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto'
-import { createServer as createHttpServer } from 'node:http'
+import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http'
 import { createServer, type Server } from 'node:https'
-import { isIP, type AddressInfo, type Socket } from 'node:net'
-import type { RequestListener, Server as HttpServer } from 'node:http'
+import { isIP } from 'node:net'
 import type { TokenCredential } from '@azure/core-auth'
-import { ManualClock, systemClock } from '../core/clock.js'
-import { ExitCode, KvdrError, UsageError } from '../core/errors.js'
+import { ManualClock } from '../core/clock.js'
+import { UsageError } from '../core/errors.js'
 import { AccessControl, type VaultAccess } from './access/access-control.js'
+import type { RoleDefinition } from './access/roles.js'
 import { resourceId } from './access/scope.js'
 import { AuditLog, type AuditEvent, type AuditFilter, type Counters } from './audit/audit-log.js'
 import { createBackupCodec } from './backup.js'
 import { emulatorAgent, type AddressingMode, type SdkClientSetup } from './client-options.js'
-import { handleControl } from './control/api.js'
 import { EmulatorControl } from './control/controller.js'
+import { sideServicesListener } from './control/side-services.js'
 import { loadWorldSecret } from './data-dir.js'
 import { KvHttpError } from './http/errors.js'
 import { permissiveStages, type PipelineStages } from './http/pipeline.js'
 import { Router, type RouteModule } from './http/router.js'
+import { Listeners } from './http/listeners.js'
 import { createFrontEnd } from './http/server.js'
-import { sendJson } from './http/simple.js'
 import { EntraAuthenticator, InsecureAuthenticator } from './identity/authenticator.js'
 import { EmulatorClientCredential } from './identity/client-credential.js'
 import { Directory, type DirectoryPrincipal } from './identity/directory.js'
 import { loadSigningKey, TokenIssuer } from './identity/issuer.js'
 import { APP_SERVICE_TOKEN_PATH, managedIdentityListener } from './identity/managed-identity.js'
-import { handleTokenService } from './identity/sts.js'
-import { CERTIFICATE_LABELS, KEY_LABELS, SECRET_LABELS } from './model/messages.js'
 import { Vault, recoveryLevel, type RecoveryLevel } from './model/vault.js'
 import { resolveConfig, resolveVault, DEFAULT_TENANT_ID, type EmulatorConfig, type ResolvedVault, type VaultDefinition } from './options.js'
-import { StateStore } from './persist/state-store.js'
+import { VaultPersistence } from './persist/vault-persistence.js'
 import { DEFAULT_ROUTE_MODULES } from './routes.js'
 import { BUILTIN_DNS_NAMES, prepareTls } from './tls.js'
 import { Adversity } from './traffic/faults.js'
@@ -160,7 +158,6 @@ interface Served {
 }
 
 const VAULT_SUFFIX = '.vault.azure.net'
-const SWEPT_COLLECTIONS = { secrets: SECRET_LABELS, keys: KEY_LABELS, certificates: CERTIFICATE_LABELS }
 
 /**
  * Start the emulator. Resolves once every listener is bound. Throws UsageError for invalid options and KvdrError
@@ -169,21 +166,22 @@ const SWEPT_COLLECTIONS = { secrets: SECRET_LABELS, keys: KEY_LABELS, certificat
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const { worldSecret, clock: givenClock, stages: givenStages, routes, ...config } = options
   const cfg = resolveConfig(config)
-  const store = cfg.stateDir === undefined ? undefined : await StateStore.open(cfg.stateDir)
-  const storedClock = await store?.loadClock()
-  const clock = givenClock ?? (storedClock ? new ManualClock(storedClock.emulatorTime + (systemClock.now() - storedClock.wallTime)) : new ManualClock())
+  const opened = cfg.stateDir === undefined ? undefined : await VaultPersistence.open(cfg.stateDir, givenClock)
+  const persistence = opened?.persistence
+  const clock = opened?.clock ?? givenClock ?? new ManualClock()
   const aliasNames = cfg.vaults.flatMap((v) => v.hostNames)
   const [tls, signingKey] = await Promise.all([prepareTls(cfg.dataDir, [...cfg.hostNames, ...aliasNames]), loadSigningKey(cfg.dataDir)])
   const secret = worldSecret === undefined ? await loadWorldSecret(cfg.dataDir) : worldSecretBytes(worldSecret)
   const router = new Router()
   for (const register of routes ?? DEFAULT_ROUTE_MODULES) register(router)
 
-  // Identity and access.
+  // Identity and access: the built-in administrator holds Key Vault Administrator everywhere and every access policy.
   const directory = new Directory(cfg.principals, secret)
   const issuer = new TokenIssuer(signingKey, clock, cfg.tokenLifetimeSeconds)
   const access = new AccessControl(cfg.roleDefinitions)
-  access.assign(directory.admin.objectId, access.role('Key Vault Administrator') as NonNullable<ReturnType<AccessControl['role']>>, {}, '/')
-  for (const a of cfg.roleAssignments) access.assign(a.principalId, access.role(a.roleId) as NonNullable<ReturnType<AccessControl['role']>>, a.scope, a.scopeText)
+  const roleOf = (ref: string): RoleDefinition => access.role(ref) as RoleDefinition
+  access.assign(directory.admin.objectId, roleOf('Key Vault Administrator'), {}, '/')
+  for (const a of cfg.roleAssignments) access.assign(a.principalId, roleOf(a.roleId), a.scope, a.scopeText)
   const withAdmin = (v: VaultAccess, tenantId: string): VaultAccess =>
     v.permissionModel === 'accessPolicy'
       ? { ...v, accessPolicies: [{ objectId: directory.admin.objectId, tenantId: tenantId.toLowerCase(), permissions: { keys: ['all'], secrets: ['all'], certificates: ['all'] } }, ...v.accessPolicies] }
@@ -223,24 +221,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const byAlias = new Map<string, Served>()
   const agents: { close(): void }[] = []
   const sans = new Set([...BUILTIN_DNS_NAMES, ...cfg.hostNames, ...aliasNames])
-
-  // Persistence: a vault's state is written before the answer to a request that may have changed it.
-  let savedOffset: number | undefined
-  const saveClock = async (): Promise<void> => {
-    if (!store) return
-    const wall = systemClock.now()
-    const now = clock.now()
-    savedOffset = now - wall
-    await store.saveClock({ emulatorTime: now, wallTime: wall })
-  }
-  const saveVault = async (s: Served): Promise<void> => {
-    if (!store) return
-    const offset = clock.now() - systemClock.now()
-    await Promise.all([
-      store.saveVault(s.resolved.settings.name, () => ({ definition: s.resolved.definition, state: s.vault.state })),
-      savedOffset === undefined || Math.abs(offset - savedOffset) > 1000 ? saveClock() : Promise.resolve(),
-    ])
-  }
+  const listeners = new Listeners(cfg.host)
+  const saveVault = (s: Served): Promise<void> => persistence?.save(s.resolved.definition, s.vault.state) ?? Promise.resolve()
 
   const isVaultHost = (hostname: string): boolean => hostname.endsWith(VAULT_SUFFIX) || byAlias.has(hostname)
   const resolveHostVault = (hostHeader: string, localPort: number): Vault | KvHttpError => {
@@ -259,7 +241,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     backups: createBackupCodec(secret),
     paging: cfg.paging,
     resolveVault: resolveHostVault,
-    ...(store
+    // With a state directory, a vault's state is written before the answer to a request that may have changed it.
+    ...(persistence
       ? {
           commit: async (vault: Vault, method: string) => {
             const s = served.get(vault.settings.name.toLowerCase())
@@ -291,59 +274,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   }
   // The shared port: vault host names go to the vaults; anything else (localhost, an IP) to the side services.
-  const sideServices: RequestListener = (req, res) => {
-    void (async () => {
-      const tokenDeps = { directory, issuer, clock, knownTenant: (t: string) => knownTenants.has(t.toLowerCase()) }
-      const status = (): unknown => ({ vaults: [...served.values()].map(info), authorityHost: `https://localhost:${sharedPort}`, managedIdentity: managedIdentityOf(), now: new Date(clock.now()).toISOString() })
-      if (await handleControl({ control, token: controlToken, status }, req, res)) return
-      if (await handleTokenService(tokenDeps, req, res)) return
-      req.resume()
-      sendJson(res, 404, { error: { code: 'NotFound', message: `Nothing at ${req.url ?? '/'} on this host. Vaults answer at https://<vault>.vault.azure.net:${sharedPort} or their own ports.` } })
-    })().catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { code: 'InternalServerError', message: err instanceof Error ? err.message : String(err) } })
-    })
-  }
+  const sideServices = sideServicesListener(
+    {
+      control,
+      token: controlToken,
+      status: () => ({ vaults: [...served.values()].map(info), authorityHost: `https://localhost:${sharedPort}`, managedIdentity: managedIdentityOf(), now: new Date(clock.now()).toISOString() }),
+    },
+    { directory, issuer, clock, knownTenant: (t) => knownTenants.has(t.toLowerCase()) },
+    () => sharedPort,
+  )
   const sharedListener: RequestListener = (req, res) => (isVaultHost(hostOf(req.headers.host ?? '')) ? vaultListener(req, res) : sideServices(req, res))
   const tlsOptions = { key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2' as const }
 
-  // Every TCP connection, including ones still in the TLS handshake, so stop() can close them all at once.
-  const sockets = new Map<Server | HttpServer, Set<Socket>>()
-  const listen = async <S extends Server | HttpServer>(server: S, port: number, what: string): Promise<{ server: S; port: number }> => {
-    const open = new Set<Socket>()
-    sockets.set(server, open)
-    server.on('connection', (socket: Socket) => {
-      open.add(socket)
-      socket.once('close', () => open.delete(socket))
-    })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          err.code === 'EADDRINUSE'
-            ? new KvdrError('EMULATOR_PORT', ExitCode.Failure, `Port ${port} (${what}) on ${cfg.host} is already in use.`, {
-                hint: 'Stop whatever uses it, or choose other ports (--port, identityPort, or port in the vault definitions; 0 picks a free port).',
-              })
-            : err,
-        ),
-      )
-      server.listen(port, cfg.host, () => resolve())
-    })
-    return { server, port: (server.address() as AddressInfo).port }
-  }
-  const closeServer = (server: Server | HttpServer): Promise<void> =>
-    new Promise((resolve) => {
-      server.close(() => resolve())
-      for (const socket of sockets.get(server) ?? []) socket.destroy()
-      sockets.delete(server)
-    })
-
   const identityHeader = createHmac('sha256', secret).update('identity-header').digest('base64url').slice(0, 32)
-  const shared = await listen(createServer(tlsOptions, sharedListener), cfg.port, 'shared port')
+  const shared = await listeners.listen(createServer(tlsOptions, sharedListener), cfg.port, 'shared port')
   sharedPort = shared.port
   let identity: { server: HttpServer; port: number }
   try {
-    identity = await listen(createHttpServer(managedIdentityListener({ directory, issuer, identityHeader })), cfg.identityPort, 'managed identity endpoint')
+    identity = await listeners.listen(createHttpServer(managedIdentityListener({ directory, issuer, identityHeader })), cfg.identityPort, 'managed identity endpoint')
   } catch (err) {
-    await closeServer(shared.server)
+    await listeners.close(shared.server)
     throw err
   }
   const connect = connectAddress(cfg.host)
@@ -363,7 +313,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const serve = async (resolved: ResolvedVault, vault: Vault): Promise<Served> => {
-    const { server, port } = await listen(createServer(tlsOptions, vaultListener), resolved.port, `vault ${resolved.settings.name}`)
+    const { server, port } = await listeners.listen(createServer(tlsOptions, vaultListener), resolved.port, `vault ${resolved.settings.name}`)
     const s: Served = { resolved, vault, server, port }
     served.set(resolved.settings.name.toLowerCase(), s)
     byPort.set(port, s)
@@ -377,32 +327,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return s
   }
   const persistAll = async (): Promise<void> => {
-    if (!store) return
+    if (!persistence) return
     await Promise.all([...served.values()].map(saveVault))
-    await saveClock()
-    await store.flush()
+    await persistence.saveClock()
+    await persistence.flush()
   }
+  const closeAll = (): Promise<void[]> => Promise.all([shared.server, identity.server, ...[...served.values()].map((s) => s.server)].map((x) => listeners.close(x)))
 
   try {
-    const stored = new Map((await store?.loadVaults())?.map((v) => [v.definition.name.toLowerCase(), v]) ?? [])
-    const loadVault = (resolved: ResolvedVault): Vault => {
-      const previous = stored.get(resolved.settings.name.toLowerCase())
-      stored.delete(resolved.settings.name.toLowerCase())
-      if (!previous) return Vault.create(resolved.settings, clock)
-      const vault = new Vault({ settings: { ...resolved.settings }, collections: previous.state.collections }, clock)
-      // Purges that fell due while the emulator was down happen now, by the clock.
-      for (const [key, labels] of Object.entries(SWEPT_COLLECTIONS)) if (vault.state.collections[key]) vault.collection(key, labels).listActive()
-      return vault
-    }
-    for (const v of cfg.vaults) await serve(v, loadVault(v))
-    // Vaults added at run time (not in the configuration) come back from their stored definitions.
-    for (const previous of [...stored.values()]) {
+    const load = (r: ResolvedVault): Vault => persistence?.load(r.settings) ?? Vault.create(r.settings, clock)
+    for (const v of cfg.vaults) await serve(v, load(v))
+    // Vaults added at run time (not in the configuration) come back from their stored definitions, on new ports.
+    for (const previous of persistence?.remaining() ?? []) {
       const resolved = resolveVault({ ...previous.definition, port: 0 }, cfg.timing, [...served.values()].map((s) => s.resolved), shared.port, cfg.principals, `stored vault ${previous.definition.name}`)
-      await serve(resolved, loadVault(resolved))
+      knownTenants.add(resolved.settings.tenantId.toLowerCase())
+      await serve(resolved, load(resolved))
     }
     await persistAll()
   } catch (err) {
-    await Promise.all([shared.server, identity.server, ...[...served.values()].map((s) => s.server)].map(closeServer))
+    await closeAll()
     await auditLog.close()
     throw err
   }
@@ -480,15 +423,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       byPort.delete(s.port)
       for (const h of s.resolved.hostNames) byAlias.delete(h)
       access.removeVault(s.resolved.settings.name)
-      await closeServer(s.server)
-      await store?.removeVault(s.resolved.settings.name)
+      await listeners.close(s.server)
+      await persistence?.remove(s.resolved.settings.name)
     },
     persist: persistAll,
     async stop() {
       if (stopped) return
       stopped = true
       for (const a of agents) a.close()
-      await Promise.all([shared.server, identity.server, ...[...served.values()].map((s) => s.server)].map(closeServer))
+      await closeAll()
       await persistAll()
       await auditLog.close()
     },
