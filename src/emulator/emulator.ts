@@ -22,7 +22,7 @@ import { sideServicesListener } from './control/side-services.js'
 import { loadWorldSecret } from './data-dir.js'
 import { KvHttpError } from './http/errors.js'
 import { permissiveStages, type PipelineStages } from './http/pipeline.js'
-import { Router, type RouteModule } from './http/router.js'
+import { Router, type OperationDescriptor, type RouteModule } from './http/router.js'
 import { Listeners } from './http/listeners.js'
 import { createFrontEnd } from './http/server.js'
 import { EntraAuthenticator, InsecureAuthenticator } from './identity/authenticator.js'
@@ -241,12 +241,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     backups: createBackupCodec(secret),
     paging: cfg.paging,
     resolveVault: resolveHostVault,
-    // With a state directory, a vault's state is written before the answer to a request that may have changed it.
+    // With a state directory, a vault's state is written before the answer to a request that may have changed it:
+    // every request but secret reads (reads of keys and certificates can apply rotations that fell due by the clock).
     ...(persistence
       ? {
-          commit: async (vault: Vault, method: string) => {
+          commit: async (vault: Vault, method: string, operation: OperationDescriptor) => {
             const s = served.get(vault.settings.name.toLowerCase())
-            if (s && method !== 'GET') await saveVault(s)
+            if (s && (method !== 'GET' || operation.kind !== 'secret')) await saveVault(s)
           },
         }
       : {}),

@@ -11,7 +11,7 @@ import type { DeletedSecret } from '@azure/keyvault-secrets'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/core/clock.js'
 import type { EmulatorHandle, EmulatorOptions } from '../../src/emulator/index.js'
-import { adminToken, FAST_POLL, rawRequest, secretClient, startTestEmulator, withApi } from '../support/emulator.js'
+import { adminToken, FAST_POLL, keyClient, rawRequest, secretClient, startTestEmulator, withApi } from '../support/emulator.js'
 
 const T0 = Date.UTC(2033, 0, 10)
 const DAY = 86_400_000
@@ -103,6 +103,40 @@ describe('restarting on the same state directory', () => {
     await fourth.removeVault('kv-added')
     await fourth.stop()
     expect(await readdir(join(stateDir, 'vaults'))).toEqual(['kv-keep.json'])
+  })
+})
+
+describe('keys across restarts', () => {
+  it('keep a rotation that a read applied by the clock, and the rotation policy', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kvdr-keys-state-'))
+    const at = (t: number): Promise<EmulatorHandle> => startTestEmulator({ stateDir: dir, clock: new ManualClock(t, { running: false }), vaults: [{ name: 'kv-rot' }] })
+    try {
+      const first = await at(T0)
+      let rotated: string
+      try {
+        const keys = keyClient(first, 'kv-rot')
+        const created = await keys.createKey('rotating', 'EC')
+        await keys.updateKeyRotationPolicy('rotating', { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'P30D' }], expiresIn: 'P1Y' })
+        first.clock.advance(31 * DAY)
+        rotated = (await keys.getKey('rotating')).properties.version as string // a GET applies the due rotation
+        expect(rotated).not.toBe(created.properties.version)
+        // Written before the GET answered (not only at stop).
+        const onDisk = JSON.parse(await readFile(join(dir, 'vaults', 'kv-rot.json'), 'utf8')) as { state: { collections: { keys: { objects: Record<string, { versions: { version: string }[] }> } } } }
+        expect(onDisk.state.collections.keys.objects.rotating?.versions.map((v) => v.version)).toContain(rotated)
+      } finally {
+        await first.stop()
+      }
+      const second = await at(T0 + 31 * DAY)
+      try {
+        const keys = keyClient(second, 'kv-rot')
+        expect((await keys.getKey('rotating')).properties.version).toBe(rotated)
+        expect((await keys.getKeyRotationPolicy('rotating')).lifetimeActions?.find((a) => a.action === 'Rotate')?.timeAfterCreate).toBe('P30D')
+      } finally {
+        await second.stop()
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -28,6 +28,7 @@ const RENEW_BEFORE_S = 300
 /** A TokenCredential for one service principal of the emulator. Throws on token-service errors with Entra's message. */
 export class EmulatorClientCredential implements TokenCredential {
   private readonly cache = new Map<string, { token: string; nbf: number; exp: number }>()
+  private readonly inFlight = new Map<string, Promise<string>>()
 
   constructor(private readonly o: EmulatorClientCredentialOptions) {}
 
@@ -38,8 +39,13 @@ export class EmulatorClientCredential implements TokenCredential {
     const now = Math.floor(this.o.clock.now() / 1000)
     let hit = this.cache.get(key)
     if (!hit || now < hit.nbf || now >= hit.exp - RENEW_BEFORE_S) {
-      const signal = options?.abortSignal instanceof AbortSignal ? options.abortSignal : undefined
-      const token = await this.fetchToken(tenant, scope, signal)
+      // Concurrent callers share one token request.
+      let pending = this.inFlight.get(key)
+      if (!pending) {
+        pending = this.fetchToken(tenant, scope).finally(() => this.inFlight.delete(key))
+        this.inFlight.set(key, pending)
+      }
+      const token = await pending
       const claims = decodeJwt(token)?.claims ?? {}
       hit = { token, nbf: Number(claims.nbf ?? now), exp: Number(claims.exp ?? now) }
       this.cache.set(key, hit)
@@ -47,11 +53,11 @@ export class EmulatorClientCredential implements TokenCredential {
     return { token: hit.token, tokenType: 'Bearer', expiresOnTimestamp: systemClock.now() + 500 }
   }
 
-  private fetchToken(tenant: string, scope: string, signal?: AbortSignal): Promise<string> {
+  private fetchToken(tenant: string, scope: string): Promise<string> {
     const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.o.clientId, client_secret: this.o.clientSecret, scope }).toString()
     const url = new URL(`/${encodeURIComponent(tenant)}/oauth2/v2.0/token`, this.o.authority)
     return new Promise((resolve, reject) => {
-      const req = request(url, { method: 'POST', agent: this.o.agent, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(Buffer.byteLength(body)) }, ...(signal ? { signal } : {}) }, (res) => {
+      const req = request(url, { method: 'POST', agent: this.o.agent, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(Buffer.byteLength(body)) } }, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => {
