@@ -22,7 +22,7 @@ import { sideServicesListener } from './control/side-services.js'
 import { loadWorldSecret } from './data-dir.js'
 import { KvHttpError } from './http/errors.js'
 import { permissiveStages, type PipelineStages } from './http/pipeline.js'
-import { Router, type OperationDescriptor, type RouteModule } from './http/router.js'
+import { Router, type RouteModule } from './http/router.js'
 import { Listeners } from './http/listeners.js'
 import { createFrontEnd } from './http/server.js'
 import { EntraAuthenticator, InsecureAuthenticator } from './identity/authenticator.js'
@@ -241,13 +241,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     backups: createBackupCodec(secret),
     paging: cfg.paging,
     resolveVault: resolveHostVault,
-    // With a state directory, a vault's state is written before the answer to a request that may have changed it:
-    // every request but secret reads (reads of keys and certificates can apply rotations that fell due by the clock).
+    // With a state directory, a vault's state is written before the answer to a request that changed it: every
+    // write, and reads that applied something the clock made due (a rotation, a certificate issuance).
     ...(persistence
       ? {
-          commit: async (vault: Vault, method: string, operation: OperationDescriptor) => {
+          commit: async (vault: Vault, method: string) => {
             const s = served.get(vault.settings.name.toLowerCase())
-            if (s && (method !== 'GET' || operation.kind !== 'secret')) await saveVault(s)
+            if (!s) return
+            if (method === 'GET') await persistence.saveIfChanged(s.resolved.definition, s.vault.state)
+            else await saveVault(s)
           },
         }
       : {}),

@@ -49,6 +49,7 @@ export interface VaultDefinition {
   deleteDelayMs?: number
   recoverDelayMs?: number
   purgeDelayMs?: number
+  issueDelayMs?: number
   /** Resource group named in resource ids and RBAC scopes (default `kvdr-emulator`). */
   resourceGroup?: string
   /** `rbac` (default) or `accessPolicy` (the vault's access policies decide). */
@@ -67,6 +68,8 @@ export interface Timing {
   recoverDelayMs: number
   /** After purge: the name cannot be reused yet. */
   purgeDelayMs: number
+  /** After a certificate create with issuer Self (or a CA issuer): the operation stays `inProgress`. */
+  issueDelayMs: number
 }
 
 /** Options as they can appear in a config file (everything but the programmatic hooks). */
@@ -115,7 +118,7 @@ export const DEFAULT_TENANT_ID = '7e0c6a1d-4a4f-4c43-9c38-6b0e9d0e0a01'
 /** Subscription of the default vaults. */
 export const DEFAULT_SUBSCRIPTION_ID = '5f3e2c10-8d7b-4f6a-9e1c-2b4d6f8a0c01'
 
-export const DEFAULT_TIMING: Timing = { deleteDelayMs: 2000, recoverDelayMs: 2000, purgeDelayMs: 2000 }
+export const DEFAULT_TIMING: Timing = { deleteDelayMs: 2000, recoverDelayMs: 2000, purgeDelayMs: 2000, issueDelayMs: 2000 }
 
 /**
  * The vaults served when none are given: a primary and a DR vault in one subscription and geography (native
@@ -172,9 +175,9 @@ const CONFIG_KEYS = [
 ]
 const VAULT_KEYS = [
   'name', 'region', 'geography', 'subscriptionId', 'tenantId', 'softDeleteRetentionDays', 'purgeProtection', 'port', 'hostNames',
-  'deleteDelayMs', 'recoverDelayMs', 'purgeDelayMs', 'resourceGroup', 'permissionModel', 'accessPolicies', 'networkAcls',
+  'deleteDelayMs', 'recoverDelayMs', 'purgeDelayMs', 'issueDelayMs', 'resourceGroup', 'permissionModel', 'accessPolicies', 'networkAcls',
 ]
-const TIMING_KEYS = ['deleteDelayMs', 'recoverDelayMs', 'purgeDelayMs']
+const TIMING_KEYS = ['deleteDelayMs', 'recoverDelayMs', 'purgeDelayMs', 'issueDelayMs']
 const VAULT_NAME_RE = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/
 const HOST_NAME_RE = /^(?=.{1,253}$)(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/
 
@@ -203,6 +206,7 @@ export function resolveConfig(config: EmulatorConfig, source = 'emulator options
     deleteDelayMs: t.deleteDelayMs === undefined ? DEFAULT_TIMING.deleteDelayMs : c.int(t.deleteDelayMs, 'timing.deleteDelayMs', 0, 3_600_000),
     recoverDelayMs: t.recoverDelayMs === undefined ? DEFAULT_TIMING.recoverDelayMs : c.int(t.recoverDelayMs, 'timing.recoverDelayMs', 0, 3_600_000),
     purgeDelayMs: t.purgeDelayMs === undefined ? DEFAULT_TIMING.purgeDelayMs : c.int(t.purgeDelayMs, 'timing.purgeDelayMs', 0, 3_600_000),
+    issueDelayMs: t.issueDelayMs === undefined ? DEFAULT_TIMING.issueDelayMs : c.int(t.issueDelayMs, 'timing.issueDelayMs', 0, 3_600_000),
   }
   const identityPort = raw.identityPort === undefined ? (port > 1 ? port - 1 : 0) : c.int(raw.identityPort, 'identityPort', 0, 65535)
   const auth = raw.auth === undefined ? 'entra' : c.oneOf(raw.auth, 'auth', ['entra', 'none'] as const)
@@ -280,6 +284,7 @@ function resolveVaultWith(c: Checker, d: unknown, path: string, defaultPort: num
       deleteDelayMs: delay('deleteDelayMs'),
       recoverDelayMs: delay('recoverDelayMs'),
       purgeDelayMs: delay('purgeDelayMs'),
+      issueDelayMs: delay('issueDelayMs'),
     },
     port: v.port === undefined ? defaultPort : c.int(v.port, `${path}.port`, 0, 65535),
     hostNames: hostNamesOf(c, v.hostNames, `${path}.hostNames`),

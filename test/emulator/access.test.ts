@@ -47,6 +47,33 @@ const SAMPLES: Record<string, { method: string; path: string; body?: unknown }> 
   KeyVerify: { method: 'POST', path: '/keys/probe/verify', body: { alg: 'ES256', digest: 'AAAA', value: 'AAAA' } },
   KeyRelease: { method: 'POST', path: '/keys/probe/release', body: { target: 'x' } },
   Unknown: { method: 'POST', path: '/keys/probe' },
+  CertificateCreate: { method: 'POST', path: '/certificates/probe/create', body: {} },
+  CertificateImport: { method: 'POST', path: '/certificates/probe/import', body: { value: 'AAAA' } },
+  CertificateGet: { method: 'GET', path: '/certificates/probe' },
+  CertificateList: { method: 'GET', path: '/certificates' },
+  CertificateListVersions: { method: 'GET', path: '/certificates/probe/versions' },
+  CertificateUpdate: { method: 'PATCH', path: '/certificates/probe/', body: { tags: { a: 'b' } } },
+  CertificatePolicyGet: { method: 'GET', path: '/certificates/probe/policy' },
+  CertificatePolicyUpdate: { method: 'PATCH', path: '/certificates/probe/policy', body: {} },
+  CertificateDelete: { method: 'DELETE', path: '/certificates/probe' },
+  CertificateGetDeleted: { method: 'GET', path: '/deletedcertificates/probe' },
+  CertificateListDeleted: { method: 'GET', path: '/deletedcertificates' },
+  CertificateRecover: { method: 'POST', path: '/deletedcertificates/probe/recover' },
+  CertificatePurge: { method: 'DELETE', path: '/deletedcertificates/probe' },
+  CertificateBackup: { method: 'POST', path: '/certificates/probe/backup' },
+  CertificateRestore: { method: 'POST', path: '/certificates/restore', body: { value: 'AAAA' } },
+  CertificatePendingGet: { method: 'GET', path: '/certificates/probe/pending' },
+  CertificatePendingUpdate: { method: 'PATCH', path: '/certificates/probe/pending', body: { cancellation_requested: true } },
+  CertificatePendingDelete: { method: 'DELETE', path: '/certificates/probe/pending' },
+  CertificatePendingMerge: { method: 'POST', path: '/certificates/probe/pending/merge', body: { x5c: [] } },
+  CertificateIssuerSet: { method: 'PUT', path: '/certificates/issuers/probe', body: { provider: 'Test' } },
+  CertificateIssuerGet: { method: 'GET', path: '/certificates/issuers/probe' },
+  CertificateIssuersList: { method: 'GET', path: '/certificates/issuers' },
+  CertificateIssuerUpdate: { method: 'PATCH', path: '/certificates/issuers/probe', body: {} },
+  CertificateIssuerDelete: { method: 'DELETE', path: '/certificates/issuers/probe' },
+  CertificateContactsSet: { method: 'PUT', path: '/certificates/contacts', body: { contacts: [] } },
+  CertificateContactsGet: { method: 'GET', path: '/certificates/contacts' },
+  CertificateContactsDelete: { method: 'DELETE', path: '/certificates/contacts' },
 }
 
 const SECRET_METADATA = ['SecretList', 'SecretListVersions', 'SecretGetDeleted', 'SecretListDeleted']
@@ -54,19 +81,22 @@ const ALL_SECRETS = Object.keys(SAMPLES).filter((n) => n.startsWith('Secret'))
 /** keys/read: properties and public material, listings, deleted keys (and `POST /keys/{name}`, answered 400). */
 const KEY_READ = ['KeyGet', 'KeyList', 'KeyListVersions', 'KeyGetDeleted', 'KeyListDeleted', 'Unknown']
 const ALL_KEYS = [...Object.keys(SAMPLES).filter((n) => n.startsWith('Key')), 'Unknown']
+/** certificates/read: certificates, versions, policies, pending operations, deleted certificates. */
+const CERT_READ = ['CertificateGet', 'CertificateList', 'CertificateListVersions', 'CertificatePolicyGet', 'CertificateGetDeleted', 'CertificateListDeleted', 'CertificatePendingGet']
+const ALL_CERTS = Object.keys(SAMPLES).filter((n) => n.startsWith('Certificate'))
 
 /** What each built-in role may do, from the built-in roles reference (dataActions), by operation. */
 const EXPECTED: Record<string, string[]> = {
   'Key Vault Administrator': Object.keys(SAMPLES),
-  'Key Vault Reader': [...SECRET_METADATA, ...KEY_READ, 'KeyRotationPolicyGet'],
+  'Key Vault Reader': [...SECRET_METADATA, ...KEY_READ, 'KeyRotationPolicyGet', ...CERT_READ, 'CertificateIssuerGet', 'CertificateIssuersList'],
   'Key Vault Secrets Officer': ALL_SECRETS,
   'Key Vault Secrets User': ['SecretGet', ...SECRET_METADATA],
   'Key Vault Crypto Officer': ALL_KEYS,
   'Key Vault Crypto User': [...KEY_READ, 'KeyUpdate', 'KeyBackup', 'KeyEncrypt', 'KeyDecrypt', 'KeyWrap', 'KeyUnwrap', 'KeySign', 'KeyVerify'],
   'Key Vault Crypto Service Encryption User': [...KEY_READ, 'KeyWrap', 'KeyUnwrap'],
   'Key Vault Crypto Service Release User': ['KeyRelease'],
-  'Key Vault Certificates Officer': [],
-  'Key Vault Certificate User': ['SecretGet', ...SECRET_METADATA, ...KEY_READ],
+  'Key Vault Certificates Officer': ALL_CERTS,
+  'Key Vault Certificate User': ['SecretGet', ...SECRET_METADATA, ...KEY_READ, ...CERT_READ],
 }
 const ROLES = Object.keys(EXPECTED)
 const principalOf = (role: string): string => role.toLowerCase().replace(/ /g, '-')
@@ -76,7 +106,7 @@ beforeAll(async () => {
   em = await startTestEmulator({
     vaults: [
       { name: 'kv-rbac', resourceGroup: 'rg-dr' },
-      { name: 'kv-policy', permissionModel: 'accessPolicy', accessPolicies: [{ principal: 'policy-reader', permissions: { secrets: ['get', 'list'] } }] },
+      { name: 'kv-policy', permissionModel: 'accessPolicy', accessPolicies: [{ principal: 'policy-reader', permissions: { secrets: ['get', 'list'], certificates: ['getissuers'] } }] },
     ],
     principals: [...ROLES.map((r) => ({ name: principalOf(r) })), { name: 'custom-writer' }, { name: 'metadata-only' }, { name: 'one-secret' }, { name: 'policy-reader' }, { name: 'late-comer' }],
     roleDefinitions: [
@@ -211,5 +241,9 @@ describe('access-policy vaults', () => {
     expect(error(await call('policy-reader', 'kv-policy', 'SecretUpdate', 'policy-secret')).message).toContain('does not have secrets set permission')
     expect(error(await call(principalOf('Key Vault Administrator'), 'kv-policy', 'SecretList')).message).toContain('does not have secrets list permission')
     expect((await secretClient(em, 'kv-policy').getSecret('policy-secret')).value).toBe('p')
+    // One issuer needs getissuers, the list listissuers.
+    expect((await call('policy-reader', 'kv-policy', 'CertificateIssuerGet')).status).not.toBe(403)
+    expect(error(await call('policy-reader', 'kv-policy', 'CertificateIssuersList')).message).toContain('does not have certificates listissuers permission')
+    expect(error(await call('policy-reader', 'kv-policy', 'CertificateContactsGet')).message).toContain('does not have certificates managecontacts permission')
   })
 })

@@ -22,7 +22,20 @@ const DOC = fileURLToPath(new URL('../../docs/emulator.md', import.meta.url))
 const IN_SCOPE: Record<string, 'all' | readonly string[]> = {
   'keyvault-secrets': 'all',
   'keyvault-keys': 'all',
-  'keyvault-certificates': [],
+  'keyvault-certificates': 'all',
+}
+
+/**
+ * Recordings of an in-scope package that cannot replay literally, with the reason (docs/emulator.md explains them).
+ * They are replayed and counted with the out-of-scope ones.
+ */
+const NOT_LITERAL: Record<string, Readonly<Record<string, string>>> = {
+  'keyvault-certificates': {
+    'certificates_client__list_certificates_in_various_ways/recording_can_list_certificates.json':
+      'the recorded vault also held 23 certificates of other test runs, so the listing cannot match in number',
+    'certificates_client__merge_and_import_certificates/recording_can_merge_a_self_signed_certificate.json':
+      "the merged x5c is a certificate the test's CA signed for the service's key pair, not for the emulator's",
+  },
 }
 
 const results = new Map<string, { total: number; inScope: number; passed: number }>()
@@ -49,7 +62,8 @@ async function replay(pkg: string, file: string): Promise<RecordingOutcome> {
 
 for (const [pkg, scope] of Object.entries(IN_SCOPE)) {
   const all = listRecordings(RECORDINGS, pkg)
-  const inScope = scope === 'all' ? all : all.filter((f) => scope.includes(f))
+  const literal = (f: string): boolean => !Object.hasOwn(NOT_LITERAL[pkg] ?? {}, f)
+  const inScope = (scope === 'all' ? all : all.filter((f) => scope.includes(f))).filter(literal)
   const outOfScope = all.filter((f) => !inScope.includes(f))
   const tally = { total: all.length, inScope: inScope.length, passed: 0 }
   results.set(pkg, tally)

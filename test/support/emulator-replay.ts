@@ -91,7 +91,11 @@ export interface RecordingOutcome {
   passed: boolean
 }
 
-/** Lifecycle delays used for replay: inside the window every recording shows (polls at +0-1 s see 404/409, at +4-6 s 200). */
+/**
+ * Lifecycle delays used for replay: inside the window every recording shows (polls at +0-1 s see 404/409, at +4-6 s
+ * 200). Self-signed certificates are issued after the same delay (recorded polls at +0-1 s see inProgress, the
+ * recorded `created` is +2-3 s).
+ */
 export const REPLAY_DELAY_MS = 2000
 
 /** Recording files of a package, as paths relative to the package folder, sorted. */
@@ -141,6 +145,7 @@ export async function replayRecording(em: EmulatorHandle, pkg: string, file: str
     deleteDelayMs: REPLAY_DELAY_MS,
     recoverDelayMs: REPLAY_DELAY_MS,
     purgeDelayMs: REPLAY_DELAY_MS,
+    issueDelayMs: REPLAY_DELAY_MS,
   })
   const hostUrl = em.vault(vaultName).hostUrl
   const { options } = em.clientSetup(vaultName)

@@ -143,7 +143,8 @@ export class AccessControl {
 
   private checkPolicy(access: VaultAccess, principal: Principal, operation: OperationDescriptor, req: StageRequest): void {
     const path = new URL(req.url, 'https://x').pathname.split('/').filter((s) => s !== '')
-    const single = req.params?.name !== undefined && path.at(-1)?.toLowerCase() !== 'versions'
+    // One object (a key, a certificate, an issuer): the route names it; listings and `/versions` do not.
+    const single = Object.keys(req.params ?? {}).length > 0 && path.at(-1)?.toLowerCase() !== 'versions'
     const need = policyRequirement(operation.dataAction, single)
     const tenant = (principal.tenantId ?? '').toLowerCase()
     const granted =

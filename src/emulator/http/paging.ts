@@ -22,6 +22,11 @@ export interface PageRequest {
   path: string
   apiVersion: string
   mode: PagingMode
+  /**
+   * A listing option later pages must keep (e.g. certificates' includePending), carried inside the `$skiptoken` as the
+   * service does: its nextLinks repeat only api-version and maxresults. Read it back with `tokenOption`.
+   */
+  option?: string
 }
 
 export interface Page<T> {
@@ -34,6 +39,8 @@ interface Token {
   k: string | null
   /** Index of the page to produce. */
   p: number
+  /** The listing option of the first request (PageRequest.option). */
+  o?: string
 }
 
 /** Parse and validate `maxresults`. Throws 400 outside 1-25. */
@@ -60,7 +67,8 @@ export function paginate<T>(items: readonly T[], keyOf: (item: T) => string, req
   const more = rest.length > page.length
   if (!more) return { items: page, nextLink: null }
   const last = page.at(-1)
-  const next: Token = { k: last === undefined ? token.k : keyOf(last), p: token.p + 1 }
+  const option = req.option ?? token.o
+  const next: Token = { k: last === undefined ? token.k : keyOf(last), p: token.p + 1, ...(option === undefined ? {} : { o: option }) }
   return { items: page, nextLink: nextLink(req, next) }
 }
 
@@ -72,11 +80,18 @@ function nextLink(req: PageRequest, token: Token): string {
   return `${req.baseUrl}${req.path}?${params.join('&')}`
 }
 
+/** The listing option carried by the request's `$skiptoken`, if any. Throws 400 for a token this emulator did not issue. */
+export function tokenOption(query: URLSearchParams): string | undefined {
+  return parseToken(query.get('$skiptoken')).o
+}
+
 function parseToken(raw: string | null): Token {
   if (raw === null || raw === '') return { k: null, p: 0 }
   try {
     const t = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Token>
-    if ((typeof t.k === 'string' || t.k === null) && typeof t.p === 'number' && Number.isInteger(t.p) && t.p >= 0) return { k: t.k, p: t.p }
+    if ((typeof t.k === 'string' || t.k === null) && typeof t.p === 'number' && Number.isInteger(t.p) && t.p >= 0) {
+      return { k: t.k, p: t.p, ...(typeof t.o === 'string' ? { o: t.o } : {}) }
+    }
   } catch {
     // fall through to the error below
   }

@@ -10,7 +10,7 @@ import type { Vault } from '../model/vault.js'
 import { DropConnection, KvHttpError, badParameter } from './errors.js'
 import type { PagingMode } from './paging.js'
 import type { AuditRecord, PipelineStages, Principal, StageRequest } from './pipeline.js'
-import type { HandlerResult, OperationDescriptor, Router } from './router.js'
+import type { HandlerResult, Router } from './router.js'
 
 /** The service version the emulator reports in `x-ms-keyvault-service-version`. */
 export const SERVICE_VERSION = '1.9.0.0-kvdr-emulator'
@@ -27,7 +27,7 @@ export interface FrontEndDeps {
   /** The vault addressed by a request's Host header or, for `localhost`-style hosts, by the local port it arrived on. */
   resolveVault(host: string, localPort: number): Vault | KvHttpError
   /** Called after a handler ran, before the response is sent: make the vault's changes durable (persistence). */
-  commit?(vault: Vault, method: string, operation: OperationDescriptor): Promise<void>
+  commit?(vault: Vault, method: string): Promise<void>
 }
 
 /** A request listener serving every vault. */
@@ -108,7 +108,7 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
       principal,
       paging: deps.paging,
     })
-    if (deps.commit) await deps.commit(vault, method, operation)
+    if (deps.commit) await deps.commit(vault, method)
     if (deps.stages.faults.after) {
       stage = 'faults'
       await deps.stages.faults.after(operation, stageReq)

@@ -12,7 +12,15 @@ export interface VaultSettings extends LifecycleSettings {
   geography: string
   subscriptionId: string
   tenantId: string
+  /**
+   * How long a certificate request to issuer Self (or a CA issuer) stays `inProgress`, in ms of the emulator clock.
+   * Default DEFAULT_ISSUE_DELAY_MS.
+   */
+  issueDelayMs?: number
 }
+
+/** The issue delay of vaults that do not set one (Key Vault answers a self-signed request within seconds). */
+export const DEFAULT_ISSUE_DELAY_MS = 2000
 
 /** A vault's complete state. JSON.stringify/parse round-trips it. */
 export interface VaultState {
@@ -34,6 +42,9 @@ export function recoveryLevel(s: Pick<VaultSettings, 'softDeleteRetentionDays' |
 }
 
 export class Vault {
+  private readonly settlers = new Map<string, () => void>()
+  private settling = false
+
   constructor(
     readonly state: VaultState,
     private readonly clock: Clock,
@@ -57,7 +68,28 @@ export class Vault {
    * type; two modules must not share a key.
    */
   collection<P>(key: string, labels: KindLabels): VersionedCollection<P> {
+    this.settle()
     const state = (this.state.collections[key] ??= { objects: {} }) as CollectionState<P>
     return new VersionedCollection<P>(state, labels, this.clock, () => this.state.settings)
+  }
+
+  /**
+   * Register `settle` under `key` (replacing an earlier one). It runs before every collection access, so transitions
+   * that the clock drives across collections (a certificate's issuance creating its key and secret) have happened
+   * before anyone reads. Settlers must be cheap when there is nothing to do; collection access inside one does not
+   * run the settlers again.
+   */
+  onAccess(key: string, settle: () => void): void {
+    this.settlers.set(key, settle)
+  }
+
+  private settle(): void {
+    if (this.settling || this.settlers.size === 0) return
+    this.settling = true
+    try {
+      for (const settle of this.settlers.values()) settle()
+    } finally {
+      this.settling = false
+    }
   }
 }

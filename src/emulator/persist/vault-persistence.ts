@@ -14,6 +14,7 @@ const SWEPT = { secrets: SECRET_LABELS, keys: KEY_LABELS, certificates: CERTIFIC
 
 export class VaultPersistence {
   private savedOffset: number | undefined
+  private readonly saved = new Map<string, string>()
 
   private constructor(
     private readonly store: StateStore,
@@ -45,8 +46,17 @@ export class VaultPersistence {
     return [...this.stored.values()]
   }
 
+  /**
+   * Write a vault's state after a read only when its shape changed: reads can apply what the clock made due (a key
+   * rotation, a certificate issuance creating its key and secret), and those add objects or versions.
+   */
+  async saveIfChanged(definition: VaultDefinition, state: VaultState): Promise<void> {
+    if (this.saved.get(definition.name.toLowerCase()) !== shapeOf(state)) await this.save(definition, state)
+  }
+
   /** Write a vault's state (and the clock when it was moved). Resolves when both are on disk. */
   async save(definition: VaultDefinition, state: VaultState): Promise<void> {
+    this.saved.set(definition.name.toLowerCase(), shapeOf(state))
     const offset = this.clock.now() - systemClock.now()
     await Promise.all([
       this.store.saveVault(definition.name, () => ({ definition, state })),
@@ -68,6 +78,26 @@ export class VaultPersistence {
   flush(): Promise<void> {
     return this.store.flush()
   }
+}
+
+/** A cheap summary of a vault's state: per collection, objects, versions and lifecycle marks. */
+function shapeOf(state: VaultState): string {
+  const parts: string[] = []
+  for (const [key, c] of Object.entries(state.collections)) {
+    const objects = (c as { objects?: Record<string, { versions?: unknown[]; deleted?: unknown; purgingUntil?: unknown; recoveringUntil?: unknown }> }).objects
+    if (!objects) {
+      parts.push(`${key}:?`)
+      continue
+    }
+    let versions = 0
+    let marks = 0
+    for (const o of Object.values(objects)) {
+      versions += o.versions?.length ?? 0
+      marks += (o.deleted ? 1 : 0) + (o.purgingUntil !== undefined ? 2 : 0) + (o.recoveringUntil !== undefined ? 4 : 0)
+    }
+    parts.push(`${key}:${Object.keys(objects).length}:${versions}:${marks}`)
+  }
+  return parts.join('|')
 }
 
 /** A vault from stored state (or empty), with due purges applied by the clock. */
