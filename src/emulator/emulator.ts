@@ -338,13 +338,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const closeAll = (): Promise<void[]> => Promise.all([shared.server, identity.server, ...[...served.values()].map((s) => s.server)].map((x) => listeners.close(x)))
 
   try {
-    const load = (r: ResolvedVault): Vault => persistence?.load(r.settings) ?? Vault.create(r.settings, clock)
-    for (const v of cfg.vaults) await serve(v, load(v))
+    const load = async (r: ResolvedVault): Promise<Vault> => (persistence ? persistence.load(r.settings) : Vault.create(r.settings, clock))
+    for (const v of cfg.vaults) await serve(v, await load(v))
     // Vaults added at run time (not in the configuration) come back from their stored definitions, on new ports.
     for (const previous of persistence?.remaining() ?? []) {
       const resolved = resolveVault({ ...previous.definition, port: 0 }, cfg.timing, [...served.values()].map((s) => s.resolved), shared.port, cfg.principals, `stored vault ${previous.definition.name}`)
       knownTenants.add(resolved.settings.tenantId.toLowerCase())
-      await serve(resolved, load(resolved))
+      await serve(resolved, await load(resolved))
     }
     await persistAll()
   } catch (err) {

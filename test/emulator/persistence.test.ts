@@ -7,6 +7,7 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CertificateClient } from '@azure/keyvault-certificates'
 import type { DeletedSecret } from '@azure/keyvault-secrets'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/core/clock.js'
@@ -131,6 +132,39 @@ describe('keys across restarts', () => {
         const keys = keyClient(second, 'kv-rot')
         expect((await keys.getKey('rotating')).properties.version).toBe(rotated)
         expect((await keys.getKeyRotationPolicy('rotating')).lifetimeActions?.find((a) => a.action === 'Rotate')?.timeAfterCreate).toBe('P30D')
+      } finally {
+        await second.stop()
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('what falls due while the emulator is down', () => {
+  it('happens on start and is written at once: a key rotation by policy, a certificate issuance', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kvdr-due-state-'))
+    const at = (t: number): Promise<EmulatorHandle> => startTestEmulator({ stateDir: dir, clock: new ManualClock(t, { running: false }), vaults: [{ name: 'kv-due', issueDelayMs: 60_000 }] })
+    try {
+      const first = await at(T0)
+      try {
+        const keys = keyClient(first, 'kv-due')
+        await keys.createKey('due-key', 'EC')
+        await keys.updateKeyRotationPolicy('due-key', { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'P30D' }], expiresIn: 'P1Y' })
+        const { vaultUrl, options } = first.clientSetup('kv-due')
+        const certs = new CertificateClient(vaultUrl, first.credential, { ...options, retryOptions: { maxRetries: 0 } })
+        await certs.beginCreateCertificate('due-cert', { issuerName: 'Self', subject: 'CN=due-cert', keyType: 'EC', keyCurveName: 'P-256' }, FAST_POLL)
+      } finally {
+        await first.stop() // the certificate is still inProgress (issue delay one minute)
+      }
+      const second = await at(T0 + 31 * DAY)
+      try {
+        const onDisk = JSON.parse(await readFile(join(dir, 'vaults', 'kv-due.json'), 'utf8')) as { state: { collections: Record<string, { objects: Record<string, { versions: unknown[] }> }> } }
+        expect(onDisk.state.collections.keys?.objects['due-key']?.versions).toHaveLength(2)
+        expect(Object.keys(onDisk.state.collections.secrets?.objects ?? {})).toContain('due-cert') // issued: its secret exists
+        const { vaultUrl, options } = second.clientSetup('kv-due')
+        const certs = new CertificateClient(vaultUrl, second.credential, { ...options, retryOptions: { maxRetries: 0 } })
+        expect((await certs.getCertificate('due-cert')).cer?.length).toBeGreaterThan(0)
       } finally {
         await second.stop()
       }

@@ -4,6 +4,8 @@
  * and of the clock after changes.
  */
 import { ManualClock, systemClock } from '../../core/clock.js'
+import { certificatesOf } from '../certificates/issuance.js'
+import { applyDueLifetimeActions } from '../keys/lifetime.js'
 import { CERTIFICATE_LABELS, KEY_LABELS, SECRET_LABELS } from '../model/messages.js'
 import { Vault, type VaultSettings, type VaultState } from '../model/vault.js'
 import type { VaultDefinition } from '../options.js'
@@ -35,7 +37,7 @@ export class VaultPersistence {
   }
 
   /** A vault with `settings` and, when the state directory has it, its stored objects (taken once). */
-  load(settings: VaultSettings): Vault {
+  load(settings: VaultSettings): Promise<Vault> {
     const previous = this.stored.get(settings.name.toLowerCase())
     this.stored.delete(settings.name.toLowerCase())
     return restoreVault(settings, previous?.state, this.clock)
@@ -100,10 +102,15 @@ function shapeOf(state: VaultState): string {
   return parts.join('|')
 }
 
-/** A vault from stored state (or empty), with due purges applied by the clock. */
-export function restoreVault(settings: VaultSettings, state: VaultState | undefined, clock: ManualClock): Vault {
+/**
+ * A vault from stored state (or empty) where what fell due while the emulator was down has happened, by the clock:
+ * purges, certificate requests that ended, key rotations by policy.
+ */
+export async function restoreVault(settings: VaultSettings, state: VaultState | undefined, clock: ManualClock): Promise<Vault> {
   if (!state) return Vault.create(settings, clock)
   const vault = new Vault({ settings: { ...settings }, collections: state.collections }, clock)
+  if (vault.state.collections.certificates) certificatesOf(vault, clock)
+  if (vault.state.collections.keys) await applyDueLifetimeActions(vault, clock)
   for (const [key, labels] of Object.entries(SWEPT)) if (vault.state.collections[key]) vault.collection(key, labels).listActive()
   return vault
 }
