@@ -51,6 +51,17 @@ export interface RawResponse {
   text: string
 }
 
+/** One client set-up (and keep-alive agent) per emulator, vault and addressing mode; `stop()` closes the agents. */
+const setups = new WeakMap<EmulatorHandle, Map<string, ReturnType<EmulatorHandle['clientSetup']>>>()
+function setupFor(em: EmulatorHandle, vault: string, mode: AddressingMode): ReturnType<EmulatorHandle['clientSetup']> {
+  let byVault = setups.get(em)
+  if (!byVault) setups.set(em, (byVault = new Map()))
+  const key = `${vault.toLowerCase()}|${mode}`
+  let setup = byVault.get(key)
+  if (!setup) byVault.set(key, (setup = em.clientSetup(vault, mode)))
+  return setup
+}
+
 /** A bearer token the emulator's vaults accept: the built-in administrator's, from the token service. */
 export async function adminToken(em: EmulatorHandle, tenantId?: string): Promise<string> {
   const token = await em.credential.getToken('https://vault.azure.net/.default', tenantId === undefined ? {} : { tenantId })
@@ -70,7 +81,7 @@ export async function rawRequest(
   pathAndQuery: string,
   options: { body?: string; token?: string; auth?: boolean; headers?: Record<string, string>; mode?: AddressingMode } = {},
 ): Promise<RawResponse> {
-  const { vaultUrl, options: client } = em.clientSetup(vault, options.mode ?? 'host')
+  const { vaultUrl, options: client } = setupFor(em, vault, options.mode ?? 'host')
   const url = new URL(pathAndQuery, vaultUrl)
   const headers: Record<string, string> = { ...(options.headers ?? {}) }
   if (options.auth) headers.Authorization = `Bearer ${await adminToken(em, em.vault(vault).tenantId)}`
