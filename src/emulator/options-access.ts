@@ -126,7 +126,7 @@ export function checkRoleDefinitions(c: Checker, raw: unknown): RoleDefinition[]
 }
 
 /** Find a principal by name, client id or object id. */
-export function principalByRef(principals: readonly ResolvedPrincipal[], ref: string): ResolvedPrincipal | undefined {
+function principalByRef(principals: readonly ResolvedPrincipal[], ref: string): ResolvedPrincipal | undefined {
   const r = ref.trim().toLowerCase()
   return principals.find((p) => p.name.toLowerCase() === r || p.clientId === r || p.objectId === r)
 }

@@ -37,7 +37,7 @@ export interface RoleAssignment {
 const OBJECT_TYPES = new Set(['secrets', 'keys', 'certificates', 'keyrotationpolicies'])
 
 /** The caller as Key Vault prints it: `appid=...;oid=...;iss=...`. */
-export function callerOf(principal: Principal): string {
+function callerOf(principal: Principal): string {
   const c = principal.claims ?? {}
   return `appid=${String(c.appid ?? '')};oid=${principal.id};iss=${String(c.iss ?? '')}`
 }

@@ -87,7 +87,7 @@ const OID_CLAIM = 'http://schemas.microsoft.com/identity/claims/objectidentifier
 const UPN_CLAIM = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn'
 
 /** Convert a pipeline record to an AuditEvent. */
-export function toAuditEvent(r: AuditRecord, info: AuditVaultInfo | undefined): AuditEvent {
+function toAuditEvent(r: AuditRecord, info: AuditVaultInfo | undefined): AuditEvent {
   const status = r.resultSignature
   const denied =
     r.innerErrorCode === 'ForbiddenByFirewall' ? 'firewall' : r.innerErrorCode === 'ForbiddenByRbac' ? 'rbac' : r.innerErrorCode === 'ForbiddenByPolicy' ? 'accessPolicy' : r.stage === 'authentication' && !r.challenge ? 'authentication' : undefined

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 /** Request bodies of the side services are small; anything larger is refused. */
-export const SIDE_BODY_LIMIT = 1024 * 1024
+const SIDE_BODY_LIMIT = 1024 * 1024
 
 /** The request body as text, or undefined when it exceeds `limit` bytes. */
 export async function readText(req: IncomingMessage, limit = SIDE_BODY_LIMIT): Promise<string | undefined> {

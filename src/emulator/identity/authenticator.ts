@@ -11,10 +11,10 @@ import { checkSignature, decodeJwt, type PublishedKey } from './jwt.js'
 import { issuerOf } from './issuer.js'
 
 /** Clock skew Key Vault tolerates on `nbf` and `exp`. */
-export const CLOCK_SKEW_SECONDS = 300
+const CLOCK_SKEW_SECONDS = 300
 
 /** The bearer token of a request, or undefined when there is no usable `Authorization: Bearer <token>`. */
-export function bearerToken(req: StageRequest): string | undefined {
+function bearerToken(req: StageRequest): string | undefined {
   const raw = req.headers.authorization
   const header = Array.isArray(raw) ? raw[0] : raw
   const m = header === undefined ? null : /^Bearer ([^\s]+)$/i.exec(header.trim())

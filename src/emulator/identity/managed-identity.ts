@@ -11,7 +11,7 @@ import { secretMatches, type Directory, type DirectoryPrincipal } from './direct
 import type { TokenIssuer } from './issuer.js'
 
 /** Path of the IMDS token endpoint. */
-export const IMDS_TOKEN_PATH = '/metadata/identity/oauth2/token'
+const IMDS_TOKEN_PATH = '/metadata/identity/oauth2/token'
 /** Path of the App Service token endpoint (the value of IDENTITY_ENDPOINT ends with it). */
 export const APP_SERVICE_TOKEN_PATH = '/msi/token'
 

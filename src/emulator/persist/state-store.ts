@@ -124,7 +124,7 @@ export class StateStore {
 }
 
 /** Write `content` to `path` so that a crash leaves either the old or the new file. */
-export async function writeAtomic(path: string, content: string): Promise<void> {
+async function writeAtomic(path: string, content: string): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   const fh = await open(tmp, 'w', 0o600)
   try {

@@ -106,7 +106,7 @@ function shapeOf(state: VaultState): string {
  * A vault from stored state (or empty) where what fell due while the emulator was down has happened, by the clock:
  * purges, certificate requests that ended, key rotations by policy.
  */
-export async function restoreVault(settings: VaultSettings, state: VaultState | undefined, clock: ManualClock): Promise<Vault> {
+async function restoreVault(settings: VaultSettings, state: VaultState | undefined, clock: ManualClock): Promise<Vault> {
   if (!state) return Vault.create(settings, clock)
   const vault = new Vault({ settings: { ...settings }, collections: state.collections }, clock)
   if (vault.state.collections.certificates) certificatesOf(vault, clock)

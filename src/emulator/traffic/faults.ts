@@ -44,14 +44,14 @@ export interface LatencyRule extends RequestFilter {
 }
 
 /** True when `op` in vault `vault` passes `filter`. */
-export function filterMatches(filter: RequestFilter, op: OperationDescriptor, vault: string): boolean {
+function filterMatches(filter: RequestFilter, op: OperationDescriptor, vault: string): boolean {
   if (filter.vaults?.length && !filter.vaults.some((v) => v.toLowerCase() === vault.toLowerCase())) return false
   if (filter.operations?.length && !filter.operations.some((p) => actionMatches(p, op.name) || actionMatches(p, op.dataAction))) return false
   return true
 }
 
 /** The error bodies fault statuses answer with (the emulator's wording). */
-export function faultError(status: 500 | 503, retryAfterSeconds?: number): KvHttpError {
+function faultError(status: 500 | 503, retryAfterSeconds?: number): KvHttpError {
   return status === 503
     ? new KvHttpError(503, 'ServiceUnavailable', 'The service is temporarily unavailable. Please retry later. (injected by the kvdr emulator)', {
         headers: retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) },

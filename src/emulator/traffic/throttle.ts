@@ -44,7 +44,7 @@ export interface Charge {
  * to `key-<kind>/<family>/<protection>`) are weighted by key family on the key budgets; every other class (secrets,
  * certificates, vault transactions) counts one unit on the secrets budgets, `*-create` on the create budget.
  */
-export function chargeOf(operation: OperationDescriptor): Charge {
+function chargeOf(operation: OperationDescriptor): Charge {
   const key = parseKeyThrottleClass(operation.throttleClass)
   if (key) return { bucket: key.kind === 'create' ? 'key-create' : 'key-other', units: keyOperationWeight(key.family, key.protection, key.kind) }
   return { bucket: operation.throttleClass.toLowerCase().endsWith('-create') ? 'secret-create' : 'secret-other', units: 1 }
