@@ -1,6 +1,7 @@
 /**
- * A TokenCredential for the emulator: returns an unsigned JWT-shaped bearer token for the requested scope and
- * tenant. Today the emulator accepts any bearer token; the claims are there for a validating authenticator.
+ * An offline TokenCredential for an emulator started with `auth: none` (insecure mode): returns an unsigned
+ * JWT-shaped bearer token for the requested scope and tenant, whose `oid` picks the principal the request runs as.
+ * Vaults in the default mode refuse these tokens (they are not signed by the emulator's token service).
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth'
 import { DEFAULT_TENANT_ID } from './options.js'
@@ -16,7 +17,7 @@ export interface EmulatorTokenClaims {
 
 const LIFETIME_S = 3600
 
-/** A credential whose tokens identify `principalId` (default `emulator-principal`). Tokens carry no secret. */
+/** A credential whose tokens name `principalId` as `oid` (default `emulator-principal`: the administrator in insecure mode). */
 export function emulatorCredential(principalId = 'emulator-principal'): TokenCredential {
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {

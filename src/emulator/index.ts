@@ -2,7 +2,14 @@
  * The Key Vault emulator: official Azure SDKs cannot tell it from Key Vault (challenge auth over TLS, soft-delete
  * lifecycles, versions, world-bound native backups). Only `kvdr emulator`, the demo and tests may import it.
  */
-export { startEmulator, type EmulatorHandle, type EmulatorOptions, type EmulatorVault } from './emulator.js'
+export {
+  startEmulator,
+  type EmulatorHandle,
+  type EmulatorOptions,
+  type EmulatorPrincipal,
+  type EmulatorVault,
+  type ManagedIdentityEndpoints,
+} from './emulator.js'
 export {
   DEFAULT_SUBSCRIPTION_ID,
   DEFAULT_TENANT_ID,
@@ -14,6 +21,19 @@ export {
   type VaultDefinition,
 } from './options.js'
 export { loadEmulatorConfig, parseEmulatorConfig } from './config-file.js'
+export type { AccessPolicyInput, NetworkAclsInput, RoleAssignmentInput, RoleDefinitionInput } from './options-access.js'
+export type { AuditInput, FaultInput, LatencyInput, ThrottlingInput } from './options-traffic.js'
+export { ADMIN_PRINCIPAL_NAME, type PrincipalDefinition } from './identity/directory.js'
+export { EntraAuthenticator, InsecureAuthenticator } from './identity/authenticator.js'
+export { EmulatorClientCredential } from './identity/client-credential.js'
+export { BUILT_IN_ROLES, actionMatches, type RoleDefinition } from './access/roles.js'
+export { AccessControl, type VaultAccess } from './access/access-control.js'
+export type { AuditEvent, AuditFilter, Counters } from './audit/audit-log.js'
+export { EmulatorControl, type RoleAssignmentView } from './control/controller.js'
+export { CONTROL_PREFIX } from './control/api.js'
+export { callControl, type ControlReply, type ControlTarget } from './control/client.js'
+export type { FaultAction, FaultRule, LatencyRule } from './traffic/faults.js'
+export { BUCKET_LIMITS, type ThrottleSettings } from './traffic/throttle.js'
 export { describeEmulator } from './describe.js'
 export { emulatorAgent, emulatorLookup, type AddressingMode, type SdkClientSetup } from './client-options.js'
 export { emulatorCredential } from './credential.js'

@@ -5,10 +5,28 @@
  */
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { UsageError } from '../core/errors.js'
 import { geographyOf } from '../core/geography.js'
+import type { VaultAccess } from './access/access-control.js'
+import type { RoleDefinition } from './access/roles.js'
+import { Checker, describe, GUID_RE, type Locator } from './config-check.js'
 import type { PagingMode } from './http/paging.js'
 import type { VaultSettings } from './model/vault.js'
+import {
+  checkAssignments,
+  checkPrincipals,
+  checkRoleDefinitions,
+  checkVaultAccess,
+  type AccessPolicyInput,
+  type NetworkAclsInput,
+  type ResolvedAssignment,
+  type ResolvedPrincipal,
+  type RoleAssignmentInput,
+  type RoleDefinitionInput,
+} from './options-access.js'
+import { checkAudit, checkFaults, checkLatency, checkThrottling, type AuditInput, type FaultInput, type LatencyInput, type ThrottlingInput } from './options-traffic.js'
+import type { PrincipalDefinition } from './identity/directory.js'
+import type { LatencyRule, NewFaultRule } from './traffic/faults.js'
+import type { ThrottleSettings } from './traffic/throttle.js'
 
 /** One vault to serve. Only `name` is required. */
 export interface VaultDefinition {
@@ -32,6 +50,14 @@ export interface VaultDefinition {
   recoverDelayMs?: number
   purgeDelayMs?: number
   issueDelayMs?: number
+  /** Resource group named in resource ids and RBAC scopes (default `kvdr-emulator`). */
+  resourceGroup?: string
+  /** `rbac` (default) or `accessPolicy` (the vault's access policies decide). */
+  permissionModel?: 'rbac' | 'accessPolicy'
+  /** Access policies (permissionModel accessPolicy). The built-in administrator always has every permission. */
+  accessPolicies?: AccessPolicyInput[]
+  /** Network rules: `defaultAction: Deny` lets only `ipRules` (IPv4 addresses or CIDR ranges) through. */
+  networkAcls?: NetworkAclsInput
 }
 
 /** How long the soft-delete transitions take (emulator clock). */
@@ -61,6 +87,30 @@ export interface EmulatorConfig {
   paging?: PagingMode
   /** Defaults for vaults that do not set their own delays. */
   timing?: Partial<Timing>
+  /** Keep vault state (objects, versions, soft-deleted objects, the clock) here across restarts; also the default dataDir. */
+  stateDir?: string
+  /** Plain-HTTP port of the managed-identity endpoints (IMDS and App Service forms); default shared port - 1, or any free port. */
+  identityPort?: number
+  /** `entra` (default): only tokens the emulator issued. `none`: any bearer token (insecure; quick experiments only). */
+  auth?: 'entra' | 'none'
+  /** Lifetime of issued access tokens (default 3600 s, emulator time). */
+  tokenLifetimeSeconds?: number
+  /** Service principals and managed identities that can obtain tokens. */
+  principals?: PrincipalDefinition[]
+  /** Custom roles (data-action lists with wildcards). */
+  roleDefinitions?: RoleDefinitionInput[]
+  /** Role assignments (RBAC vaults). The built-in administrator always holds Key Vault Administrator at `/`. */
+  roleAssignments?: RoleAssignmentInput[]
+  /** Key Vault's throttling: on by default at the published limits, with Retry-After. */
+  throttling?: ThrottlingInput
+  /** Injected faults. */
+  faults?: FaultInput[]
+  /** Injected latency (one rule or a list). */
+  latency?: LatencyInput | LatencyInput[]
+  /** The audit log (JSON-lines file, records kept in memory). */
+  audit?: AuditInput
+  /** Bearer token of the control API (default: random per start, printed by `kvdr emulator start`). */
+  controlToken?: string
 }
 
 /** The default tenant of emulated vaults. */
@@ -90,6 +140,9 @@ export interface ResolvedVault {
   /** 0 = ephemeral. */
   port: number
   hostNames: string[]
+  access: VaultAccess
+  /** The definition it was resolved from (kept with persisted state). */
+  definition: VaultDefinition
 }
 
 export interface ResolvedConfig {
@@ -100,68 +153,52 @@ export interface ResolvedConfig {
   hostNames: string[]
   paging: PagingMode
   timing: Timing
+  stateDir?: string
+  /** 0 = ephemeral. */
+  identityPort: number
+  auth: 'entra' | 'none'
+  tokenLifetimeSeconds: number
+  /** The built-in administrator first. */
+  principals: ResolvedPrincipal[]
+  roleDefinitions: RoleDefinition[]
+  roleAssignments: ResolvedAssignment[]
+  throttling: ThrottleSettings
+  faults: NewFaultRule[]
+  latency: LatencyRule[]
+  audit: { file?: string; capacity: number }
+  controlToken?: string
 }
 
-const CONFIG_KEYS = ['vaults', 'port', 'host', 'dataDir', 'hostNames', 'paging', 'timing']
+const CONFIG_KEYS = [
+  'vaults', 'port', 'host', 'dataDir', 'hostNames', 'paging', 'timing', 'stateDir', 'identityPort', 'auth', 'tokenLifetimeSeconds', 'principals',
+  'roleDefinitions', 'roleAssignments', 'throttling', 'faults', 'latency', 'audit', 'controlToken',
+]
 const VAULT_KEYS = [
   'name', 'region', 'geography', 'subscriptionId', 'tenantId', 'softDeleteRetentionDays', 'purgeProtection', 'port', 'hostNames',
-  'deleteDelayMs', 'recoverDelayMs', 'purgeDelayMs', 'issueDelayMs',
+  'deleteDelayMs', 'recoverDelayMs', 'purgeDelayMs', 'issueDelayMs', 'resourceGroup', 'permissionModel', 'accessPolicies', 'networkAcls',
 ]
 const TIMING_KEYS = ['deleteDelayMs', 'recoverDelayMs', 'purgeDelayMs', 'issueDelayMs']
-const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 const VAULT_NAME_RE = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/
 const HOST_NAME_RE = /^(?=.{1,253}$)(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/
 
-class Checker {
-  constructor(private readonly source: string) {}
-
-  fail(path: string, problem: string, hint?: string): never {
-    throw new UsageError(`${this.source}: ${path} ${problem}`, {
-      hint: hint ?? 'Fix the value and start the emulator again. docs/emulator.md describes every option.',
-    })
-  }
-
-  object(v: unknown, path: string, allowed: string[]): Record<string, unknown> {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(path, `must be an object (got ${describe(v)}).`)
-    const unknown = Object.keys(v).filter((k) => !allowed.includes(k))
-    if (unknown.length > 0) this.fail(path, `has unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}.`, `Allowed fields: ${allowed.join(', ')}.`)
-    return v as Record<string, unknown>
-  }
-
-  int(v: unknown, path: string, min: number, max: number): number {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.fail(path, `must be an integer from ${min} to ${max} (got ${describe(v)}).`)
-    return v
-  }
-
-  string(v: unknown, path: string, re?: RegExp, what?: string): string {
-    if (typeof v !== 'string' || v.trim() === '') this.fail(path, `must be a non-empty string (got ${describe(v)}).`)
-    if (re && !re.test(v)) this.fail(path, `must be ${what ?? `a string matching ${re}`} (got '${v}').`)
-    return v
-  }
-
-  bool(v: unknown, path: string): boolean {
-    if (typeof v !== 'boolean') this.fail(path, `must be true or false (got ${describe(v)}).`)
-    return v
-  }
-
-  hostNames(v: unknown, path: string): string[] {
-    if (v === undefined) return []
-    if (!Array.isArray(v)) this.fail(path, `must be a list of DNS names (got ${describe(v)}).`)
-    return v.map((h, i) => this.string(h, `${path}[${i}]`, HOST_NAME_RE, 'a DNS name').toLowerCase())
-  }
+/** Extra `hostNames` checks shared by the config and vault definitions. */
+function hostNamesOf(c: Checker, v: unknown, path: string): string[] {
+  if (v === undefined) return []
+  return c.list(v, path, 'DNS names').map((h, i) => c.string(h, `${path}[${i}]`, HOST_NAME_RE, 'a DNS name').toLowerCase())
 }
 
 /**
- * Validate options (from code or a config file named `source`) and fill in defaults. Throws UsageError naming
- * the source, the field and the problem.
+ * Validate options (from code or a config file named `source`) and fill in defaults. `locate` maps a field path to
+ * its line and column in the file. Throws UsageError naming the source, the field and the problem.
  */
-export function resolveConfig(config: EmulatorConfig, source = 'emulator options'): ResolvedConfig {
-  const c: Checker = new Checker(source)
+export function resolveConfig(config: EmulatorConfig, source = 'emulator options', locate?: Locator): ResolvedConfig {
+  const c: Checker = new Checker(source, locate)
   const raw = c.object(config, 'the configuration', CONFIG_KEYS)
   const port = raw.port === undefined ? 0 : c.int(raw.port, 'port', 0, 65535)
   const host = raw.host === undefined ? '127.0.0.1' : c.string(raw.host, 'host')
-  const dataDir = resolve(raw.dataDir === undefined ? defaultDataDir() : c.string(raw.dataDir, 'dataDir'))
-  const hostNames = c.hostNames(raw.hostNames, 'hostNames')
+  const stateDir = raw.stateDir === undefined ? undefined : resolve(c.string(raw.stateDir, 'stateDir'))
+  const dataDir = resolve(raw.dataDir === undefined ? (stateDir ?? defaultDataDir()) : c.string(raw.dataDir, 'dataDir'))
+  const hostNames = hostNamesOf(c, raw.hostNames, 'hostNames')
   if (raw.paging !== undefined && raw.paging !== 'ragged' && raw.paging !== 'full') c.fail('paging', `must be 'ragged' or 'full' (got ${describe(raw.paging)}).`)
   const paging: PagingMode = (raw.paging as PagingMode | undefined) ?? 'ragged'
   const t = raw.timing === undefined ? {} : c.object(raw.timing, 'timing', TIMING_KEYS)
@@ -171,22 +208,61 @@ export function resolveConfig(config: EmulatorConfig, source = 'emulator options
     purgeDelayMs: t.purgeDelayMs === undefined ? DEFAULT_TIMING.purgeDelayMs : c.int(t.purgeDelayMs, 'timing.purgeDelayMs', 0, 3_600_000),
     issueDelayMs: t.issueDelayMs === undefined ? DEFAULT_TIMING.issueDelayMs : c.int(t.issueDelayMs, 'timing.issueDelayMs', 0, 3_600_000),
   }
+  const identityPort = raw.identityPort === undefined ? (port > 1 ? port - 1 : 0) : c.int(raw.identityPort, 'identityPort', 0, 65535)
+  const auth = raw.auth === undefined ? 'entra' : c.oneOf(raw.auth, 'auth', ['entra', 'none'] as const)
+  const tokenLifetimeSeconds = raw.tokenLifetimeSeconds === undefined ? 3600 : c.int(raw.tokenLifetimeSeconds, 'tokenLifetimeSeconds', 300, 86_400)
+  const principals = checkPrincipals(c, raw.principals, DEFAULT_TENANT_ID)
+  const roleDefinitions = checkRoleDefinitions(c, raw.roleDefinitions)
+  const roleAssignments = checkAssignments(c, raw.roleAssignments, principals, roleDefinitions)
   const defs = raw.vaults === undefined ? DEFAULT_VAULTS : raw.vaults
   if (!Array.isArray(defs) || defs.length === 0) c.fail('vaults', `must be a non-empty list of vault definitions (got ${describe(defs)}).`)
-  const vaults = defs.map((d, i) => resolveVaultWith(c, d, `vaults[${i}]`, port === 0 ? 0 : port + i + 1, timing))
+  const vaults = defs.map((d, i) => resolveVaultWith(c, d, `vaults[${i}]`, port === 0 ? 0 : port + i + 1, timing, principals))
   checkUnique(c, vaults, port)
-  return { vaults, port, host, dataDir, hostNames, paging, timing }
+  if (identityPort !== 0 && (identityPort === port || vaults.some((v) => v.port === identityPort))) {
+    c.fail('identityPort', `${identityPort} is already used by the shared port or a vault.`)
+  }
+  return {
+    vaults,
+    port,
+    host,
+    dataDir,
+    hostNames,
+    paging,
+    timing,
+    ...(stateDir === undefined ? {} : { stateDir }),
+    identityPort,
+    auth,
+    tokenLifetimeSeconds,
+    principals,
+    roleDefinitions,
+    roleAssignments,
+    throttling: checkThrottling(c, raw.throttling),
+    faults: checkFaults(c, raw.faults),
+    latency: checkLatency(c, raw.latency),
+    audit: checkAudit(c, raw.audit),
+    ...(raw.controlToken === undefined ? {} : { controlToken: c.string(raw.controlToken, 'controlToken', /^[\x21-\x7e]{16,}$/, 'at least 16 printable characters without spaces') }),
+  }
 }
 
-/** Validate one vault definition added at run time. `existing` vaults and the shared port must not clash with it. */
-export function resolveVault(def: VaultDefinition, timing: Timing, existing: readonly ResolvedVault[], sharedPort: number, source = 'vault definition'): ResolvedVault {
+/**
+ * Validate one vault definition added at run time. `existing` vaults and the shared port must not clash with it;
+ * access policies may name `principals`.
+ */
+export function resolveVault(
+  def: VaultDefinition,
+  timing: Timing,
+  existing: readonly ResolvedVault[],
+  sharedPort: number,
+  principals: readonly ResolvedPrincipal[],
+  source = 'vault definition',
+): ResolvedVault {
   const c: Checker = new Checker(source)
-  const vault = resolveVaultWith(c, def, 'vault', 0, timing)
+  const vault = resolveVaultWith(c, def, 'vault', 0, timing, principals)
   checkUnique(c, [...existing, vault], sharedPort)
   return vault
 }
 
-function resolveVaultWith(c: Checker, d: unknown, path: string, defaultPort: number, timing: Timing): ResolvedVault {
+function resolveVaultWith(c: Checker, d: unknown, path: string, defaultPort: number, timing: Timing, principals: readonly ResolvedPrincipal[]): ResolvedVault {
   const v = c.object(d, path, VAULT_KEYS)
   const name = c.string(v.name, `${path}.name`, VAULT_NAME_RE, '3-24 letters, digits and single hyphens, starting with a letter and ending with a letter or digit')
   const region = v.region === undefined ? 'westeurope' : c.string(v.region, `${path}.region`).toLowerCase().replace(/\s+/g, '')
@@ -195,13 +271,14 @@ function resolveVaultWith(c: Checker, d: unknown, path: string, defaultPort: num
     c.fail(`${path}.geography`, `is required because region '${region}' is not in the emulator's region table.`, `Add geography (for example 'Europe' or 'United States') to vault '${name}'.`)
   }
   const delay = (key: keyof Timing): number => (v[key] === undefined ? timing[key] : c.int(v[key], `${path}.${key}`, 0, 3_600_000))
+  const tenantId = v.tenantId === undefined ? DEFAULT_TENANT_ID : c.string(v.tenantId, `${path}.tenantId`, GUID_RE, 'a GUID')
   return {
     settings: {
       name,
       region,
       geography,
       subscriptionId: v.subscriptionId === undefined ? DEFAULT_SUBSCRIPTION_ID : c.string(v.subscriptionId, `${path}.subscriptionId`, GUID_RE, 'a GUID'),
-      tenantId: v.tenantId === undefined ? DEFAULT_TENANT_ID : c.string(v.tenantId, `${path}.tenantId`, GUID_RE, 'a GUID'),
+      tenantId,
       softDeleteRetentionDays: v.softDeleteRetentionDays === undefined ? 90 : c.int(v.softDeleteRetentionDays, `${path}.softDeleteRetentionDays`, 7, 90),
       purgeProtection: v.purgeProtection === undefined ? false : c.bool(v.purgeProtection, `${path}.purgeProtection`),
       deleteDelayMs: delay('deleteDelayMs'),
@@ -210,7 +287,9 @@ function resolveVaultWith(c: Checker, d: unknown, path: string, defaultPort: num
       issueDelayMs: delay('issueDelayMs'),
     },
     port: v.port === undefined ? defaultPort : c.int(v.port, `${path}.port`, 0, 65535),
-    hostNames: c.hostNames(v.hostNames, `${path}.hostNames`),
+    hostNames: hostNamesOf(c, v.hostNames, `${path}.hostNames`),
+    access: checkVaultAccess(c, v, path, principals, tenantId.toLowerCase()),
+    definition: structuredClone(v) as unknown as VaultDefinition,
   }
 }
 
@@ -231,13 +310,4 @@ function checkUnique(c: Checker, vaults: readonly ResolvedVault[], sharedPort: n
       hosts.add(h)
     }
   }
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing'
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'a list'
-  if (typeof v === 'string') return `'${v}'`
-  if (typeof v === 'object') return 'an object'
-  return String(v)
 }

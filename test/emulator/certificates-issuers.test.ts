@@ -55,7 +55,7 @@ describe('issuers', () => {
     expect(created).toMatchObject({ id: `${em.vault('kv-issuers').hostUrl}/certificates/issuers/issuer01`, provider: 'Test', accountId: 'keyvaultuser', enabled: true, organizationId: 'org-7' })
     expect(created.password).toBeUndefined()
     expect(created.administratorContacts).toEqual([{ firstName: 'John', lastName: 'Doe', email: 'admin@contoso.com', phone: '4255555555' }])
-    const raw = await rawRequest(em, 'kv-issuers', 'GET', withApi('/certificates/issuers/issuer01'), { token: 't' })
+    const raw = await rawRequest(em, 'kv-issuers', 'GET', withApi('/certificates/issuers/issuer01'), { auth: true })
     expect(raw.text).not.toContain('issuer-Passw0rd')
     expect(raw.body).toMatchObject({ credentials: { account_id: 'keyvaultuser' }, org_details: { id: 'org-7', zip: 0 } })
 
@@ -77,7 +77,7 @@ describe('issuers', () => {
   })
 
   it('requires a provider', async () => {
-    const res = await rawRequest(em, 'kv-issuers', 'PUT', withApi('/certificates/issuers/no-provider'), { token: 't', body: '{"credentials":{}}' })
+    const res = await rawRequest(em, 'kv-issuers', 'PUT', withApi('/certificates/issuers/no-provider'), { auth: true, body: '{"credentials":{}}' })
     expect([res.status, (res.body as { error: { code: string } }).error.code]).toEqual([400, 'BadParameter'])
   })
 })
@@ -91,7 +91,7 @@ describe('contacts', () => {
     expect(await certs.setContacts(contacts)).toEqual(contacts)
     expect(await certs.getContacts()).toEqual(contacts)
     // The SDK's deleteContacts (4.10.3) returns an empty list whatever the service answers; read the raw response.
-    const deleted = await rawRequest(em, 'kv-issuers', 'DELETE', withApi('/certificates/contacts'), { token: 't' })
+    const deleted = await rawRequest(em, 'kv-issuers', 'DELETE', withApi('/certificates/contacts'), { auth: true })
     expect(deleted.body).toEqual({ id: `${em.vault('kv-issuers').hostUrl}/certificates/contacts`, contacts })
     const gone = await rejection(certs.getContacts())
     expect([gone.statusCode, gone.code, gone.message]).toEqual([404, 'ContactsNotFound', 'Contacts not found'])

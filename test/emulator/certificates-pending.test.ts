@@ -86,7 +86,7 @@ async function operation(c: CertificateClient, name: string): Promise<Certificat
 
 /** The request as the service answers it (the SDK throws for failed requests instead of returning them). */
 async function pendingBody(vault: string, name: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await rawRequest(em, vault, 'GET', withApi(`/certificates/${name}/pending`), { token: 't' })
+  const res = await rawRequest(em, vault, 'GET', withApi(`/certificates/${name}/pending`), { auth: true })
   return { status: res.status, body: res.body as Record<string, unknown> }
 }
 
@@ -178,9 +178,9 @@ describe('while a Self request is in progress (one-hour issue delay)', () => {
     const op = await operation(slow, 'slow-self')
     expect([op.status, op.statusDetails]).toEqual(['inProgress', IN_PROGRESS_DETAILS])
 
-    const raw = await rawRequest(em, 'kv-slow', 'GET', withApi(`/certificates/slow-self/pending?request_id=${op.requestId}`), { token: 't' })
+    const raw = await rawRequest(em, 'kv-slow', 'GET', withApi(`/certificates/slow-self/pending?request_id=${op.requestId}`), { auth: true })
     expect([raw.status, raw.headers['retry-after']]).toEqual([200, '10'])
-    const other = await rawRequest(em, 'kv-slow', 'GET', withApi('/certificates/slow-self/pending?request_id=0123456789abcdef0123456789abcdef'), { token: 't' })
+    const other = await rawRequest(em, 'kv-slow', 'GET', withApi('/certificates/slow-self/pending?request_id=0123456789abcdef0123456789abcdef'), { auth: true })
     expect([other.status, (other.body as { error: { code: string } }).error.code]).toEqual([404, 'PendingCertificateNotFound'])
 
     const create = await rejection(slow.beginCreateCertificate('slow-self', { issuerName: 'Self', subject: 'CN=again', keyType: 'EC' }, FAST_POLL))
@@ -209,7 +209,7 @@ describe('while a Self request is in progress (one-hour issue delay)', () => {
 
   it('ends a due request before any collection is read: the secrets API alone sees the issued certificate', async () => {
     await slow.beginCreateCertificate('slow-settle', { issuerName: 'Self', subject: 'CN=slow-settle', keyType: 'EC' }, FAST_POLL)
-    const placeholder = (await rawRequest(em, 'kv-slow', 'GET', withApi('/certificates/slow-settle/'), { token: 't' })).body as { attributes: { created: number } }
+    const placeholder = (await rawRequest(em, 'kv-slow', 'GET', withApi('/certificates/slow-settle/'), { auth: true })).body as { attributes: { created: number } }
     const slowSecrets = secretClient(em, 'kv-slow')
     expect((await rejection(slowSecrets.getSecret('slow-settle'))).statusCode).toBe(404)
     em.clock.advance(HOUR)
@@ -228,7 +228,7 @@ describe('while a Self request is in progress (one-hour issue delay)', () => {
   })
 
   it('refuses to cancel a request that has ended', async () => {
-    const res = await rawRequest(em, 'kv-certs', 'PATCH', withApi('/certificates/merged/pending'), { token: 't', body: JSON.stringify({ cancellation_requested: true }) })
+    const res = await rawRequest(em, 'kv-certs', 'PATCH', withApi('/certificates/merged/pending'), { auth: true, body: JSON.stringify({ cancellation_requested: true }) })
     expect(res.status).toBe(400)
     expect((res.body as { error: { message: string } }).error.message).toContain('only a request in progress can be cancelled')
   })

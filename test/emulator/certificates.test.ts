@@ -270,7 +270,7 @@ async function rawList(path: string, apiVersion?: string): Promise<Record<string
   const items: Record<string, unknown>[] = []
   let next: string | null = withApi(path, apiVersion)
   while (next !== null) {
-    const res = await rawRequest(em, VAULT, 'GET', next, { token: 't' })
+    const res = await rawRequest(em, VAULT, 'GET', next, { auth: true })
     expect(res.status).toBe(200)
     const page = res.body as { value: Record<string, unknown>[]; nextLink: string | null }
     items.push(...page.value)
@@ -281,12 +281,12 @@ async function rawList(path: string, apiVersion?: string): Promise<Record<string
 
 describe('bad requests', () => {
   it('refuses invalid names, a missing policy and bad JSON types with 400 BadParameter', async () => {
-    const name = await rawRequest(em, VAULT, 'POST', withApi('/certificates/bad_name/create'), { token: 't', body: '{}' })
+    const name = await rawRequest(em, VAULT, 'POST', withApi('/certificates/bad_name/create'), { auth: true, body: '{}' })
     expect([name.status, (name.body as { error: { code: string } }).error.code]).toEqual([400, 'BadParameter'])
-    const noPolicy = await rawRequest(em, VAULT, 'POST', withApi('/certificates/no-policy/create'), { token: 't', body: '{}' })
+    const noPolicy = await rawRequest(em, VAULT, 'POST', withApi('/certificates/no-policy/create'), { auth: true, body: '{}' })
     expect(noPolicy.status).toBe(400)
     expect((noPolicy.body as { error: { message: string } }).error.message).toContain('policy is required')
-    const badType = await rawRequest(em, VAULT, 'POST', withApi('/certificates/bad-type/create'), { token: 't', body: JSON.stringify({ policy: { issuer: 'Self' } }) })
+    const badType = await rawRequest(em, VAULT, 'POST', withApi('/certificates/bad-type/create'), { auth: true, body: JSON.stringify({ policy: { issuer: 'Self' } }) })
     expect(badType.status).toBe(400)
     expect((badType.body as { error: { message: string } }).error.message).toBe('Property policy.issuer has invalid value. It must be an object.')
   })

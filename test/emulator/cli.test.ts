@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { ClientSecretCredential } from '@azure/identity'
 import { SecretClient } from '@azure/keyvault-secrets'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { emulatorCredential, emulatorLookup } from '../../src/emulator/index.js'
+import { emulatorLookup } from '../../src/emulator/index.js'
 import { TEST_DATA_DIR } from '../support/emulator.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -86,11 +87,27 @@ describe('kvdr emulator start', () => {
       expect(text).toContain('kv-cli-dr')
       expect(text).toContain('purge protection on (Recoverable)')
       const ca = await readFile(caPath, 'utf8')
+      // The printed client credentials of the built-in administrator work with @azure/identity as printed.
+      const printed = /new ClientSecretCredential\("([^"]+)", "([^"]+)", "([^"]+)",\s+\{ authorityHost: "([^"]+)", disableInstanceDiscovery: true \}/.exec(text)
+      expect(printed).not.toBeNull()
+      const [, tenantId, clientId, clientSecret, authorityHost] = printed as unknown as string[]
+      const credential = new ClientSecretCredential(tenantId as string, clientId as string, clientSecret as string, { authorityHost, disableInstanceDiscovery: true, agent: new Agent({ ca }) })
 
-      const strict = new SecretClient(hostUrl, emulatorCredential(), { agent: new Agent({ ca, lookup: emulatorLookup('127.0.0.1') }), retryOptions: { maxRetries: 0 } })
+      const strict = new SecretClient(hostUrl, credential, { agent: new Agent({ ca, lookup: emulatorLookup('127.0.0.1') }), retryOptions: { maxRetries: 0 } })
       await strict.setSecret('from-cli', 'hello')
-      const local = new SecretClient(localUrl, emulatorCredential(), { agent: new Agent({ ca }), disableChallengeResourceVerification: true, retryOptions: { maxRetries: 0 } })
+      const local = new SecretClient(localUrl, credential, { agent: new Agent({ ca }), disableChallengeResourceVerification: true, retryOptions: { maxRetries: 0 } })
       expect((await local.getSecret('from-cli')).value).toBe('hello')
+
+      // kvdr emulator ctl drives the control API with the printed token.
+      const token = /Authorization: Bearer (\S+)/.exec(text)?.[1] as string
+      const ctl = (args: string[], bearer = token): Promise<{ stdout: string }> =>
+        promisify(execFile)(process.execPath, [BIN, 'emulator', 'ctl', ...args, '--url', authorityHost as string, '--token', bearer, '--ca', caPath], { cwd: ROOT })
+      const [counted, moved, refused] = await Promise.allSettled([ctl(['GET', 'counters']), ctl(['POST', 'clock', '{"advanceMs": 86400000}']), ctl(['GET', 'counters'], 'wrong-token-0123456789')])
+      const counters = JSON.parse((counted as PromiseFulfilledResult<{ stdout: string }>).value.stdout) as Record<string, { total: number }>
+      expect(counters.SecretSet?.total).toBe(1)
+      expect(counters.SecretGet?.total).toBe(1)
+      expect((JSON.parse((moved as PromiseFulfilledResult<{ stdout: string }>).value.stdout) as { epochMs: number }).epochMs).toBeGreaterThan(Date.now() + 86_000_000)
+      expect(refused).toMatchObject({ status: 'rejected', reason: { code: 20 } })
     } finally {
       child.kill('SIGTERM')
     }
@@ -106,7 +123,7 @@ describe('kvdr emulator start', () => {
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
     expect(await exited(child)).toBe(2)
     const flat = err.replace(/\s*›\s*/g, ' ')
-    expect(flat).toContain(`${config}: vaults[0].softDeleteRetentionDays must be an integer from 7 to 90 (got 120).`)
+    expect(flat).toContain(`${config}: vaults[0].softDeleteRetentionDays must be an integer from 7 to 90 (got 120). (at line 3, column 30)`)
     expect(flat).toContain('Try this:')
   })
 })

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/core/clock.js'
 import {
+  ADMIN_PRINCIPAL_NAME,
   DEFAULT_ROUTE_MODULES,
   DropConnection,
   KvHttpError,
@@ -91,7 +92,7 @@ describe('pipeline stages', () => {
     expect(set?.id).toMatch(/\/secrets\/audited\/[0-9a-f]{32}$/)
     expect(set?.vault).toBe('kv-ext')
     expect(JSON.stringify(audit)).not.toContain('"v"')
-    expect(authorized).toContain(`emulator-principal ${SECRET_OPERATIONS.set.dataAction}`)
+    expect(authorized).toContain(`${em.principal(ADMIN_PRINCIPAL_NAME).objectId} ${SECRET_OPERATIONS.set.dataAction}`)
     expect(firewallSources.every((s) => s.endsWith('127.0.0.1'))).toBe(true)
   })
 
@@ -133,7 +134,7 @@ describe('pipeline stages', () => {
 describe('route modules', () => {
   it('serves routes registered by another module, behind the same challenge', async () => {
     expect((await rawRequest(em, 'kv-ext', 'GET', withApi('/ping/you'))).status).toBe(401)
-    const res = await rawRequest(em, 'kv-ext', 'GET', withApi('/ping/you'), { token: 't' })
+    const res = await rawRequest(em, 'kv-ext', 'GET', withApi('/ping/you'), { auth: true })
     expect(res.body).toEqual({ pong: 'you', vault: 'kv-ext' })
     expect(audit.at(-1)?.operationName).toBe('VaultPing')
   })

@@ -61,7 +61,7 @@ describe('creating keys', () => {
       expect(key.id).toBe(`${em.vault('kv-primary').hostUrl}/keys/rsa-${bits}/${key.properties.version}`)
       expect(key.key?.d).toBeUndefined()
     }
-    const raw = await rawRequest(em, 'kv-primary', 'GET', withApi('/keys/rsa-3072'), { token: 't' })
+    const raw = await rawRequest(em, 'kv-primary', 'GET', withApi('/keys/rsa-3072'), { auth: true })
     const attributes = (raw.body as { attributes: Record<string, unknown> }).attributes
     expect(Object.keys(attributes)).toEqual(['enabled', 'key_size', 'created', 'updated', 'recoveryLevel', 'recoverableDays', 'exportable', 'hsmPlatform'])
     expect(attributes).toMatchObject({ key_size: 3072, exportable: false, hsmPlatform: '0', recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 })
@@ -79,7 +79,7 @@ describe('creating keys', () => {
     const rsaHsm = await client.createRsaKey('rsa-hsm', { hsm: true })
     expect([ecHsm.keyType, rsaHsm.keyType]).toEqual(['EC-HSM', 'RSA-HSM'])
     expect([ecHsm.properties.hsmPlatform, rsaHsm.properties.hsmPlatform]).toEqual(['2', '2'])
-    const raw = await rawRequest(em, 'kv-primary', 'GET', withApi('/keys/ec-hsm/'), { token: 't' })
+    const raw = await rawRequest(em, 'kv-primary', 'GET', withApi('/keys/ec-hsm/'), { auth: true })
     expect((raw.body as { attributes: Record<string, unknown> }).attributes).not.toHaveProperty('key_size')
   })
 
@@ -111,7 +111,7 @@ describe('creating keys', () => {
     expect(ops.message).toBe('Unsupported key operation(s): "encrypt". Supported values are "sign", "verify".')
     const name = await rejection(client.createKey('bad_name', 'EC'))
     expect(name.message).toContain('invalid name: bad_name')
-    const noKty = await rawRequest(em, 'kv-primary', 'POST', withApi('/keys/no-kty/create'), { token: 't', body: '{}' })
+    const noKty = await rawRequest(em, 'kv-primary', 'POST', withApi('/keys/no-kty/create'), { auth: true, body: '{}' })
     expect(noKty.status).toBe(400)
     expect(noKty.body).toEqual({ error: { code: 'BadParameter', message: `Property 'kty' is required: RSA, RSA-HSM, EC or EC-HSM.` } })
     const empty = await rejection(client.createKey('', 'RSA'))
@@ -184,7 +184,7 @@ describe('listing keys', () => {
     expect(items.find((p) => p.name === 'listed')?.tags).toEqual({ l: 'x' })
     expect(items.find((p) => p.name === 'listed')?.version).toBeUndefined()
     expect(items.find((p) => p.name === 'cert-backed')?.managed).toBe(true)
-    const raw = await rawRequest(em, 'kv-primary', 'GET', withApi('/keys?maxresults=3'), { token: 't' })
+    const raw = await rawRequest(em, 'kv-primary', 'GET', withApi('/keys?maxresults=3'), { auth: true })
     expect(JSON.stringify(raw.body)).not.toMatch(/"(n|x|d)":/)
   })
 

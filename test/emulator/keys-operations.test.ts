@@ -143,7 +143,7 @@ describe('what the service refuses', () => {
   it('refuses operations the key_ops of the version do not allow (403 KeyOperationForbidden)', async () => {
     const key = await keys.createRsaKey('ops-sign-only', { keyOps: ['sign', 'verify'] })
     const res = await rawRequest(em, 'kv-ops', 'POST', withApi(`/keys/ops-sign-only/${key.properties.version}/encrypt`), {
-      token: 't',
+      auth: true,
       body: JSON.stringify({ alg: 'RSA-OAEP-256', value: Buffer.from('x').toString('base64url') }),
     })
     expect(res.status).toBe(403)
@@ -153,13 +153,13 @@ describe('what the service refuses', () => {
   it('runs an operation on the latest version when the version segment is empty, and 404s unknown versions', async () => {
     const plaintext = Buffer.from('latest')
     const cipher = publicEncrypt({ key: publicKeyOf(rsa), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, plaintext)
-    const res = await rawRequest(em, 'kv-ops', 'POST', withApi('/keys/ops-rsa//decrypt'), { token: 't', body: JSON.stringify({ alg: 'RSA-OAEP-256', value: cipher.toString('base64url') }) })
+    const res = await rawRequest(em, 'kv-ops', 'POST', withApi('/keys/ops-rsa//decrypt'), { auth: true, body: JSON.stringify({ alg: 'RSA-OAEP-256', value: cipher.toString('base64url') }) })
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ kid: rsa.id, value: plaintext.toString('base64url') })
-    const missing = await rawRequest(em, 'kv-ops', 'POST', withApi('/keys/ops-rsa/0123456789abcdef0123456789abcdef/sign'), { token: 't', body: JSON.stringify({ alg: 'RS256', value: Buffer.alloc(32).toString('base64url') }) })
+    const missing = await rawRequest(em, 'kv-ops', 'POST', withApi('/keys/ops-rsa/0123456789abcdef0123456789abcdef/sign'), { auth: true, body: JSON.stringify({ alg: 'RS256', value: Buffer.alloc(32).toString('base64url') }) })
     expect(missing.status).toBe(404)
     expect((missing.body as { error: { code: string } }).error.code).toBe('KeyNotFound')
-    const badValue = await rawRequest(em, 'kv-ops', 'POST', withApi('/keys/ops-rsa/sign'), { token: 't', body: JSON.stringify({ alg: 'RS256', value: 'not base64url!' }) })
+    const badValue = await rawRequest(em, 'kv-ops', 'POST', withApi('/keys/ops-rsa/sign'), { auth: true, body: JSON.stringify({ alg: 'RS256', value: 'not base64url!' }) })
     expect(badValue.body).toEqual({ error: { code: 'BadParameter', message: "Property 'value' must be base64url encoded." } })
   })
 })

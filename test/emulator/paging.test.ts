@@ -27,7 +27,7 @@ afterAll(async () => {
 
 async function page(em: EmulatorHandle, pathOrLink: string): Promise<ListPage> {
   const path = pathOrLink.startsWith('https://') ? new URL(pathOrLink).pathname + new URL(pathOrLink).search : pathOrLink
-  const res = await rawRequest(em, 'kv-pages', 'GET', path, { token: 't' })
+  const res = await rawRequest(em, 'kv-pages', 'GET', path, { auth: true })
   expect(res.status, res.text).toBe(200)
   return res.body as ListPage
 }
@@ -49,13 +49,13 @@ const nameOf = (id: string): string => id.split('/')[4] as string
 
 describe('paging', () => {
   it.each([['0'], ['26'], ['-1'], ['2.5'], ['many']])('rejects maxresults=%s with 400 BadParameter', async (v) => {
-    const res = await rawRequest(full, 'kv-pages', 'GET', withApi(`/secrets?maxresults=${v}`), { token: 't' })
+    const res = await rawRequest(full, 'kv-pages', 'GET', withApi(`/secrets?maxresults=${v}`), { auth: true })
     expect(res.status).toBe(400)
     expect((res.body as { error: { code: string } }).error.code).toBe('BadParameter')
   })
 
   it('rejects a $skiptoken it did not issue', async () => {
-    const res = await rawRequest(full, 'kv-pages', 'GET', withApi('/secrets?$skiptoken=bm90LWEtdG9rZW4'), { token: 't' })
+    const res = await rawRequest(full, 'kv-pages', 'GET', withApi('/secrets?$skiptoken=bm90LWEtdG9rZW4'), { auth: true })
     expect(res.status).toBe(400)
   })
 

@@ -25,7 +25,7 @@ describe('challenge authentication', () => {
     expect(res.headers['www-authenticate']).toBe(
       `Bearer authorization="https://login.microsoftonline.com/${em.vault('kv-one').tenantId}", resource="https://vault.azure.net"`,
     )
-    const after = await rawRequest(em, 'kv-one', 'GET', withApi('/secrets/probe/'), { token: 't' })
+    const after = await rawRequest(em, 'kv-one', 'GET', withApi('/secrets/probe/'), { auth: true })
     expect(after.status).toBe(404)
   })
 
@@ -66,22 +66,22 @@ describe('addressing and headers', () => {
 
   it('accepts any api-version, percent-encoded or not, and requires one', async () => {
     for (const q of ['api%2Dversion=2026-04-01', 'api-version=7.4', 'api-version=2099-01-01-preview']) {
-      const res = await rawRequest(em, 'kv-one', 'GET', `/secrets?${q}`, { token: 't' })
+      const res = await rawRequest(em, 'kv-one', 'GET', `/secrets?${q}`, { auth: true })
       expect(res.status, q).toBe(200)
     }
-    const none = await rawRequest(em, 'kv-one', 'GET', '/secrets', { token: 't' })
+    const none = await rawRequest(em, 'kv-one', 'GET', '/secrets', { auth: true })
     expect(none.status).toBe(400)
     expect((none.body as { error: { code: string } }).error.code).toBe('BadParameter')
   })
 
   it('treats an empty version segment as latest', async () => {
     await secretClient(em, 'kv-one').setSecret('latest-probe', 'newest')
-    const res = await rawRequest(em, 'kv-one', 'GET', withApi('/secrets/latest-probe/'), { token: 't' })
+    const res = await rawRequest(em, 'kv-one', 'GET', withApi('/secrets/latest-probe/'), { auth: true })
     expect((res.body as { value: string }).value).toBe('newest')
   })
 
   it('sends the service response headers and echoes the client request id', async () => {
-    const res = await rawRequest(em, 'kv-one', 'GET', withApi('/secrets'), { token: 't', headers: { 'x-ms-client-request-id': 'abc-123' } })
+    const res = await rawRequest(em, 'kv-one', 'GET', withApi('/secrets'), { auth: true, headers: { 'x-ms-client-request-id': 'abc-123' } })
     expect(res.headers['x-ms-request-id']).toMatch(/^[0-9a-f-]{36}$/)
     expect(res.headers['x-ms-client-request-id']).toBe('abc-123')
     expect(res.headers['x-ms-keyvault-region']).toBe('westeurope')
@@ -92,10 +92,10 @@ describe('addressing and headers', () => {
   })
 
   it('answers 405 for a known path under another method and 400 for a body that is not JSON', async () => {
-    const put = await rawRequest(em, 'kv-one', 'PUT', withApi('/secrets/'), { token: 't', body: '{"value":"v"}' })
+    const put = await rawRequest(em, 'kv-one', 'PUT', withApi('/secrets/'), { auth: true, body: '{"value":"v"}' })
     expect(put.status).toBe(405)
     expect(put.body).toEqual({ error: { code: 'MethodNotAllowed', message: 'HTTP PUT not allowed' } })
-    const bad = await rawRequest(em, 'kv-one', 'PUT', withApi('/secrets/x'), { token: 't', body: '{not json' })
+    const bad = await rawRequest(em, 'kv-one', 'PUT', withApi('/secrets/x'), { auth: true, body: '{not json' })
     expect(bad.status).toBe(400)
   })
 })

@@ -21,6 +21,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { request as httpsRequest } from 'node:https'
 import { join, relative } from 'node:path'
 import type { EmulatorHandle } from '../../src/emulator/index.js'
+import { adminToken } from './emulator.js'
 
 export interface RecordedEntry {
   RequestUri: string
@@ -153,10 +154,11 @@ export async function replayRecording(em: EmulatorHandle, pkg: string, file: str
   const problems: string[] = []
   const walks = new Map<string, Walk>()
 
-  const send = (method: string, pathAndQuery: string, body: string | undefined, auth: boolean): Promise<Sent> =>
-    new Promise((resolve, reject) => {
+  const send = async (method: string, pathAndQuery: string, body: string | undefined, auth: boolean): Promise<Sent> => {
+    const token = auth ? await adminToken(em) : undefined
+    return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { Accept: 'application/json', 'x-ms-client-request-id': 'replay' }
-      if (auth) headers.Authorization = 'Bearer replay-token'
+      if (token !== undefined) headers.Authorization = `Bearer ${token}`
       if (body !== undefined) headers['Content-Type'] = 'application/json'
       headers['Content-Length'] = String(body === undefined ? 0 : Buffer.byteLength(body))
       const req = httpsRequest(new URL(pathAndQuery, hostUrl), { method, headers, agent: options.agent }, (res) => {
@@ -170,6 +172,7 @@ export async function replayRecording(em: EmulatorHandle, pkg: string, file: str
       req.on('error', reject)
       req.end(body)
     })
+  }
 
   const substitute = (text: string): string => {
     let out = text

@@ -11,9 +11,12 @@ export const TEST_DATA_DIR = fileURLToPath(new URL('../../.tmp/emulator-test', i
 /** Lifecycle delays short enough for SDK pollers to finish in a blink. */
 export const FAST_TIMING = { deleteDelayMs: 40, recoverDelayMs: 40, purgeDelayMs: 40 }
 
-/** Start an emulator for a test file: shared CA directory, fast lifecycles, ephemeral ports. Stop it in afterAll. */
+/**
+ * Start an emulator for a test file: shared CA directory, fast lifecycles, ephemeral ports, and throttling off
+ * (tests of throttling pass their own `throttling`). Stop it in afterAll.
+ */
 export function startTestEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
-  return startEmulator({ dataDir: TEST_DATA_DIR, timing: FAST_TIMING, ...options })
+  return startEmulator({ dataDir: TEST_DATA_DIR, timing: FAST_TIMING, throttling: { enabled: false }, ...options })
 }
 
 /** The official SecretClient for `vault`, failing fast (no retries). */
@@ -48,20 +51,40 @@ export interface RawResponse {
   text: string
 }
 
+/** One client set-up (and keep-alive agent) per emulator, vault and addressing mode; `stop()` closes the agents. */
+const setups = new WeakMap<EmulatorHandle, Map<string, ReturnType<EmulatorHandle['clientSetup']>>>()
+function setupFor(em: EmulatorHandle, vault: string, mode: AddressingMode): ReturnType<EmulatorHandle['clientSetup']> {
+  let byVault = setups.get(em)
+  if (!byVault) setups.set(em, (byVault = new Map()))
+  const key = `${vault.toLowerCase()}|${mode}`
+  let setup = byVault.get(key)
+  if (!setup) byVault.set(key, (setup = em.clientSetup(vault, mode)))
+  return setup
+}
+
+/** A bearer token the emulator's vaults accept: the built-in administrator's, from the token service. */
+export async function adminToken(em: EmulatorHandle, tenantId?: string): Promise<string> {
+  const token = await em.credential.getToken('https://vault.azure.net/.default', tenantId === undefined ? {} : { tenantId })
+  if (!token) throw new Error('the emulator credential returned no token')
+  return token.token
+}
+
 /**
  * Send one raw HTTPS request to a vault of the emulator, addressed by host name (`host` mode) through the
- * emulator's lookup. `token` adds `Authorization: Bearer <token>`.
+ * emulator's lookup. `token` adds `Authorization: Bearer <token>`; `auth: true` adds a valid administrator token
+ * for the vault's tenant.
  */
-export function rawRequest(
+export async function rawRequest(
   em: EmulatorHandle,
   vault: string,
   method: string,
   pathAndQuery: string,
-  options: { body?: string; token?: string; headers?: Record<string, string>; mode?: AddressingMode } = {},
+  options: { body?: string; token?: string; auth?: boolean; headers?: Record<string, string>; mode?: AddressingMode } = {},
 ): Promise<RawResponse> {
-  const { vaultUrl, options: client } = em.clientSetup(vault, options.mode ?? 'host')
+  const { vaultUrl, options: client } = setupFor(em, vault, options.mode ?? 'host')
   const url = new URL(pathAndQuery, vaultUrl)
   const headers: Record<string, string> = { ...(options.headers ?? {}) }
+  if (options.auth) headers.Authorization = `Bearer ${await adminToken(em, em.vault(vault).tenantId)}`
   if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`
   if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json'

@@ -15,6 +15,10 @@ export interface StageRequest {
   /** Remote address of the TCP connection. */
   sourceAddress: string
   vault: VaultSettings
+  /** Decoded path parameters of the matched route (`name`, `version`, ...); absent before routing or for unknown paths. */
+  params?: Readonly<Record<string, string>>
+  /** Aborted when the client goes away or the emulator stops (so a stage that waits can give up). */
+  signal?: AbortSignal
 }
 
 /** Who is calling, as established by the authenticator. */
@@ -26,9 +30,9 @@ export interface Principal {
   claims?: Readonly<Record<string, unknown>>
 }
 
-/** Network rules. Throw KvHttpError(403) to refuse. */
+/** Network rules, checked once the caller is known (Key Vault's firewall denial names the caller). Throw KvHttpError(403) to refuse. */
 export interface Firewall {
-  check(req: StageRequest): void | Promise<void>
+  check(req: StageRequest, principal?: Principal): void | Promise<void>
 }
 
 /** Token -> principal. Throw KvHttpError(401) with a `WWW-Authenticate` challenge when there is no usable token. */
@@ -48,7 +52,10 @@ export interface Throttle {
 
 /** Fault injection and latency: may wait, throw a KvHttpError, or throw DropConnection. */
 export interface FaultInjector {
+  /** Before the handler: a fault here means the request was not acted on. */
   inject(operation: OperationDescriptor, req: StageRequest): void | Promise<void>
+  /** After the handler ran (and its changes were committed): a fault here loses the response of an applied request. */
+  after?(operation: OperationDescriptor, req: StageRequest): void | Promise<void>
 }
 
 /** One record per answered request, shaped after Key Vault's AuditEvent log. Never holds bodies or tokens. */
@@ -68,7 +75,23 @@ export interface AuditRecord {
   id?: string
   /** Error code when the request failed. */
   errorCode?: string
+  /** Inner error code (`ForbiddenByRbac`, `ForbiddenByFirewall`, ...). */
+  innerErrorCode?: string
   correlationId?: string
+  /** The pipeline stage that decided the outcome when it was not the handler. */
+  stage?: 'firewall' | 'authentication' | 'authorization' | 'throttling' | 'faults' | 'request' | 'handler'
+  /** True when no response was sent: the connection was dropped (fault) or the client gave up on a hung request. */
+  dropped?: boolean
+  /** True when the request carried no Authorization header and got the 401 challenge (the SDK's first request). */
+  challenge?: boolean
+  /** api-version the client sent. */
+  operationVersion?: string
+  /** User agent. */
+  clientInfo?: string
+  /** Negotiated TLS version (`TLSv1.3`). */
+  tlsVersion?: string
+  /** Identity claims of the caller, when authenticated (never the token). */
+  identity?: { oid?: string; appid?: string; upn?: string; tid?: string }
 }
 
 export interface AuditSink {

@@ -9,7 +9,7 @@ import type { BackupCodec } from '../backup.js'
 import type { Vault } from '../model/vault.js'
 import { DropConnection, KvHttpError, badParameter } from './errors.js'
 import type { PagingMode } from './paging.js'
-import type { PipelineStages, Principal, StageRequest } from './pipeline.js'
+import type { AuditRecord, PipelineStages, Principal, StageRequest } from './pipeline.js'
 import type { HandlerResult, Router } from './router.js'
 
 /** The service version the emulator reports in `x-ms-keyvault-service-version`. */
@@ -26,6 +26,8 @@ export interface FrontEndDeps {
   paging: PagingMode
   /** The vault addressed by a request's Host header or, for `localhost`-style hosts, by the local port it arrived on. */
   resolveVault(host: string, localPort: number): Vault | KvHttpError
+  /** Called after a handler ran, before the response is sent: make the vault's changes durable (persistence). */
+  commit?(vault: Vault, method: string): Promise<void>
 }
 
 /** A request listener serving every vault. */
@@ -38,13 +40,21 @@ export function createFrontEnd(deps: FrontEndDeps): RequestListener {
   }
 }
 
+type Stage = NonNullable<AuditRecord['stage']>
+
 async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now()
+  const startedAt = deps.clock.now()
   const requestId = randomUUID()
   const method = (req.method ?? 'GET').toUpperCase()
   const host = req.headers.host ?? ''
   const sourceAddress = req.socket.remoteAddress ?? ''
   const headers: Record<string, string> = baseHeaders(deps.clock, requestId, req, sourceAddress)
+  // Aborted when the client goes away before the answer (or the emulator stops): stages that wait give up.
+  const gone = new AbortController()
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort()
+  })
 
   const vaultOrError = host === '' ? badParameter('The request has no Host header.') : deps.resolveVault(host, req.socket.localPort ?? 0)
   const body = await readBody(req)
@@ -55,29 +65,37 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
   const vault = vaultOrError
   headers['x-ms-keyvault-region'] = vault.settings.region
   const url = new URL(req.url ?? '/', `https://${host}`)
-  const stageReq: StageRequest = { method, url: req.url ?? '/', headers: req.headers, sourceAddress, vault: vault.settings }
+  const stageReq: StageRequest = { method, url: req.url ?? '/', headers: req.headers, sourceAddress, vault: vault.settings, signal: gone.signal }
 
   let operationName = 'Unknown'
   let principal: Principal | undefined
   let result: HandlerResult
+  let stage: Stage = 'authentication'
+  let dropped = false
   try {
     const match = deps.router.match(method, url.pathname)
     const routeName = match.ok ? match.route.operation.name : 'Unknown'
-    operationName = routeName
-    await deps.stages.firewall.check(stageReq)
     operationName = 'Authentication'
     principal = await deps.stages.authenticator.authenticate(stageReq)
     operationName = routeName
+    stage = 'firewall'
+    await deps.stages.firewall.check(stageReq, principal)
+    stage = 'request'
     if (!match.ok) throw match.error
     const apiVersion = url.searchParams.get('api-version')
     if (apiVersion === null || apiVersion === '') throw badParameter(`The 'api-version' query parameter is required.`)
     if (body === 'too-large') throw new KvHttpError(413, 'RequestEntityTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes.`)
+    stageReq.params = match.params
     const { refine } = match.route
     const operation = refine ? refine({ vault, params: match.params, body: () => parseJsonOrUndefined(body) }) : match.route.operation
     operationName = operation.name
+    stage = 'authorization'
     await deps.stages.authorizer.authorize(principal, operation, stageReq)
+    stage = 'throttling'
     await deps.stages.throttle.admit(principal, operation, stageReq)
+    stage = 'faults'
     await deps.stages.faults.inject(operation, stageReq)
+    stage = 'handler'
     result = await match.route.handler({
       vault,
       params: match.params,
@@ -90,19 +108,32 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
       principal,
       paging: deps.paging,
     })
+    if (deps.commit) await deps.commit(vault, method)
+    if (deps.stages.faults.after) {
+      stage = 'faults'
+      await deps.stages.faults.after(operation, stageReq)
+      stage = 'handler'
+    }
   } catch (err) {
     if (err instanceof DropConnection) {
-      req.socket.destroy()
-      return
+      dropped = true
+      result = { status: 0 }
+    } else {
+      result = errorResult(err)
     }
-    result = errorResult(err)
   }
-  writeResult(res, result, headers)
-  const resultBody = result.body as { id?: unknown; kid?: unknown; key?: { kid?: unknown }; error?: { code?: unknown } } | undefined
+  if (dropped) req.socket.destroy()
+  else writeResult(res, result, headers)
+  const resultBody = result.body as { id?: unknown; kid?: unknown; key?: { kid?: unknown }; error?: { code?: unknown; innererror?: { code?: unknown } } } | undefined
   // Keys answer with `kid` (operations, items) or `key.kid` (bundles) where other kinds answer with `id`.
   const objectId = [resultBody?.id, resultBody?.kid, resultBody?.key?.kid].find((x): x is string => typeof x === 'string')
+  const claims = principal?.claims ?? {}
+  const claim = (k: string): string | undefined => (typeof claims[k] === 'string' ? (claims[k] as string) : undefined)
+  const tls = (req.socket as { getProtocol?: () => string | null }).getProtocol?.()
+  const apiVersion = url.searchParams.get('api-version')
+  const userAgent = req.headers['user-agent']
   deps.stages.audit.record({
-    time: new Date(deps.clock.now()).toISOString(),
+    time: new Date(startedAt).toISOString(),
     vault: vault.settings.name,
     operationName,
     resultSignature: result.status,
@@ -112,7 +143,17 @@ async function handle(deps: FrontEndDeps, req: IncomingMessage, res: ServerRespo
     ...(principal ? { principalId: principal.id } : {}),
     ...(objectId === undefined ? {} : { id: objectId }),
     ...(typeof resultBody?.error?.code === 'string' ? { errorCode: resultBody.error.code } : {}),
+    ...(typeof resultBody?.error?.innererror?.code === 'string' ? { innerErrorCode: resultBody.error.innererror.code } : {}),
     ...(typeof headers['x-ms-client-request-id'] === 'string' ? { correlationId: headers['x-ms-client-request-id'] } : {}),
+    ...(stage === 'handler' ? {} : { stage }),
+    ...(dropped ? { dropped } : {}),
+    ...(stage === 'authentication' && req.headers.authorization === undefined ? { challenge: true } : {}),
+    ...(apiVersion ? { operationVersion: apiVersion } : {}),
+    ...(typeof userAgent === 'string' ? { clientInfo: userAgent } : {}),
+    ...(tls ? { tlsVersion: tls } : {}),
+    ...(principal
+      ? { identity: { oid: principal.id, ...(claim('appid') ? { appid: claim('appid') } : {}), ...(claim('upn') ? { upn: claim('upn') } : {}), ...(principal.tenantId ? { tid: principal.tenantId } : {}) } }
+      : {}),
   })
 }
 
