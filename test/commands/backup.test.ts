@@ -1,6 +1,6 @@
 /**
- * `kvdr backup` through oclif: the default credential chain (a local managed-identity endpoint), --ca-file and
- * --resolve against the emulator, the --json shape, the human report and progress, --dry-run, --vault-file,
+ * `kvdr backup` through oclif: the default credential chain (the emulator's managed-identity endpoint, App Service
+ * form), --ca-file and --resolve against the emulator, the --json shape, the human report and progress, --dry-run, --vault-file,
  * exit codes 0/3/2/22 - and no secret value in any output.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -12,7 +12,6 @@ import RepoInit from '../../commands/repo/init.js'
 import SnapshotsList from '../../commands/snapshots/list.js'
 import type { BackupResult, DryRunResult } from '../../src/backup/backup.js'
 import { KvHttpError } from '../../src/emulator/index.js'
-import { startIdentityEndpoint, type IdentityEndpoint } from '../vault/identity.js'
 import { startVaultFixture, type VaultFixture } from '../vault/support.js'
 import { json, passwordFile, run } from './repo/run.js'
 
@@ -20,7 +19,6 @@ const SUB = '5f3e2c10-8d7b-4f6a-9e1c-2b4d6f8a0c01'
 const VALUES = ['cli-secret-value-1', 'cli-secret-value-2', 'locked-value-3']
 
 let f: VaultFixture
-let id: IdentityEndpoint
 let dir: string
 let pw: string
 let n = 0
@@ -37,6 +35,7 @@ const net = (vault = 'kv-primary'): string[] => ['--ca-file', f.caFile, '--resol
 beforeAll(async () => {
   f = await startVaultFixture({
     paging: 'full',
+    principals: [{ name: 'backup-mi', type: 'managedIdentity', systemAssigned: true }],
     stages: {
       authorizer: {
         authorize: (_p, op, req) => {
@@ -47,8 +46,8 @@ beforeAll(async () => {
       },
     },
   })
-  id = await startIdentityEndpoint()
-  Object.assign(process.env, id.env)
+  const { NODE_EXTRA_CA_CERTS: _ca, ...identity } = f.em.managedIdentityEnv('appService')
+  Object.assign(process.env, identity)
   dir = await mkdtemp(join(tmpdir(), 'kvdr-cli-backup-'))
   process.env.KVDR_CACHE_DIR = join(dir, 'cache')
   delete process.env.KVDR_PASSWORD
@@ -62,7 +61,6 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.IDENTITY_ENDPOINT
   delete process.env.IDENTITY_HEADER
-  await id.stop()
   await f.stop()
   await rm(dir, { recursive: true, force: true })
 })
@@ -75,7 +73,7 @@ function noValues(...outputs: string[]): void {
 }
 
 describe('kvdr backup', () => {
-  it('--json: one snapshot per vault, the documented shape, exit 0; the managed identity endpoint served the tokens', async () => {
+  it('--json: one snapshot per vault, the documented shape, exit 0, as the managed identity DefaultAzureCredential found', async () => {
     const repo = await newRepo()
     const r = await run(Backup, ['--vault', f.url(), '--subscription', SUB, '--repo', repo, '--password-file', pw, '--tag', 'nightly', ...net(), '--json'])
     expect(r.code).toBe(0)
@@ -86,7 +84,9 @@ describe('kvdr backup', () => {
     expect(v?.counts).toMatchObject({ listed: 4, captured: 4 })
     expect(v?.snapshot?.id).toMatch(/^[0-9a-f]{64}$/)
     expect(out.contents.uploaded).toBeGreaterThan(0)
-    expect(id.requests).toBeGreaterThan(0)
+    // The requests ran as the managed identity DefaultAzureCredential found.
+    const mi = f.em.principal('backup-mi')
+    expect(f.audit.filter((a) => a.principalId === mi.objectId).length).toBeGreaterThan(10)
     const list = json<{ snapshots: Array<{ id: string; tags: string[] }> }>(await run(SnapshotsList, ['--repo', repo, '--password-file', pw, '--json']))
     expect(list.snapshots).toEqual([expect.objectContaining({ id: v?.snapshot?.id, tags: ['nightly'] })])
     noValues(r.stdout, r.stderr)
