@@ -1,7 +1,8 @@
 /**
- * A backup under a hostile service: 429 storms with and without Retry-After, 5% server errors, connection resets
- * and latency - every object still captured, byte for byte. And the run's deadline: objects not reached keep their
- * earlier capture (carried, marked), the run reports it and exits 3.
+ * A backup under a hostile service: the emulator's own throttling at Key Vault's limits (without Retry-After, as
+ * the service often answers), its fault rules (5% 500s, resets) and latency; 429 storms with and without
+ * Retry-After - every object still captured, byte for byte, and no attempt multiplied. And the run's deadline:
+ * objects not reached keep their earlier capture (carried, marked), the run reports it and exits 3.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SecretRecord } from '../../src/backup/records.js'
@@ -28,7 +29,42 @@ function seed(fx: VaultFixture, n: number): void {
 }
 
 describe('backup under faults', () => {
-  it('429 storms (with and without Retry-After), 5% 5xx, resets and latency: every object captured', async () => {
+  it('the emulator\'s throttling (no Retry-After), 5% 500s, resets and latency: every object captured, attempts counted once', async () => {
+    f = await startVaultFixture({ paging: 'full', throttling: { enabled: true, factor: 0.02, retryAfter: false } })
+    seed(f, 25)
+    f.em.control.addFault({ action: 500, probability: 0.05 })
+    f.em.control.addFault({ action: 'reset', probability: 0.03 })
+    f.em.control.setLatency([{ fixedMs: 2, jitterMs: 8 }])
+    const { repo } = await newRepo()
+    // Throttling windows run on the emulator clock: run it 20x faster so the test stays short.
+    const fx = f
+    const tick = setInterval(() => fx.em.clock.advance(1900), 100)
+    let result
+    try {
+      result = await backup(fx, repo, { kinds: ['secret'] })
+    } finally {
+      clearInterval(tick)
+    }
+    expect(result.exitCode).toBe(ExitCode.Success)
+    const v = result.vaults[0]
+    expect(v?.counts).toMatchObject({ listed: 25, captured: 25 })
+    const seen = fx.audit
+    const count = (p: (r: (typeof seen)[number]) => boolean): number => seen.filter(p).length
+    expect(count((r) => r.resultSignature === 429)).toBeGreaterThan(0)
+    expect(v?.requests?.throttled).toBe(count((r) => r.resultSignature === 429))
+    expect(v?.requests?.serverErrors).toBe(count((r) => r.resultSignature === 500))
+    expect(v?.requests?.networkErrors).toBe(count((r) => r.dropped === true))
+    // Every attempt the emulator saw is one kvdr counted (the SDK's retry is off).
+    expect(v?.requests?.requests).toBe(seen.length)
+    const entries = await entriesByName(repo, v?.snapshot as { id: string })
+    for (let i = 0; i < 25; i++) {
+      const rec = entries.get(`secret/s${i}`)?.data as unknown as SecretRecord
+      expect(await text(repo, rec.versions[1]?.value as string)).toBe(`second-${i}`)
+      expect(rec.native).not.toBeNull()
+    }
+  })
+
+  it('429 storms with and without Retry-After (a throttle stage), 5xx, resets and latency: every object captured', async () => {
     let k = 0
     const injected = { throttled: 0, errors: 0, drops: 0 }
     f = await startVaultFixture({

@@ -1,56 +1,48 @@
 /**
- * Partial failure is data: a principal missing one permission gets a per-object error naming the data action and
- * the role, the rest is backed up, the snapshot stores the problems, and the exit code is 3. A vault that cannot
- * be read at all (firewall) fails on its own: no snapshot for it, the other vault's snapshot is written.
+ * Partial failure is data, with the emulator's real RBAC and firewall: a principal missing one permission gets a
+ * per-object error naming the data action and the role, the rest is backed up, the snapshot stores the problems,
+ * and the exit code is 3. A vault that refuses the caller's address fails on its own: no snapshot for it, the
+ * other vault's snapshot is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SecretRecord } from '../../src/backup/records.js'
+import type { KeyRecord, SecretRecord } from '../../src/backup/records.js'
 import { ExitCode } from '../../src/core/errors.js'
-import { KvHttpError, type OperationDescriptor, type StageRequest } from '../../src/emulator/index.js'
 import { startVaultFixture, type VaultFixture } from '../vault/support.js'
 import { backup, entriesByName, newRepo } from './support.js'
-
-/** Key Vault's RBAC refusal for `op`. */
-function denied(op: OperationDescriptor, req: StageRequest): KvHttpError {
-  return new KvHttpError(403, 'Forbidden', `Caller is not authorized to perform action on resource.\r\nCaller: appid=1;oid=2\r\nAction: '${op.dataAction}'\r\nVault: ${req.vault.name};location=${req.vault.region}\r\n`, { innerCode: 'ForbiddenByRbac' })
-}
 
 let f: VaultFixture
 beforeAll(async () => {
   f = await startVaultFixture({
     paging: 'full',
-    stages: {
-      // The backup identity lacks secrets/backup/action everywhere, and getSecret on one secret.
-      authorizer: {
-        authorize: (_p, op, req) => {
-          if (op.name === 'SecretBackup') throw denied(op, req)
-          if (op.name === 'SecretGet' && req.url.startsWith('/secrets/locked/')) throw denied(op, req)
-        },
-      },
-      firewall: {
-        check: (req) => {
-          if (req.vault.name === 'kv-dr') throw new KvHttpError(403, 'Forbidden', `Client address is not authorized and caller is not a trusted service.\r\nClient address: 198.51.100.7\r\nVault: kv-dr;location=northeurope`, { innerCode: 'ForbiddenByFirewall' })
-        },
-      },
-    },
+    principals: [{ name: 'backup-sp' }],
+    roleAssignments: [
+      // Reads metadata everywhere, reads the values of two secrets, may back up nothing natively.
+      { principal: 'backup-sp', role: 'Key Vault Reader', scope: 'kv-primary' },
+      { principal: 'backup-sp', role: 'Key Vault Secrets User', scope: 'kv-primary/secrets/a' },
+      { principal: 'backup-sp', role: 'Key Vault Secrets User', scope: 'kv-primary/secrets/b' },
+      { principal: 'backup-sp', role: 'Key Vault Administrator', scope: 'kv-dr' },
+    ],
+    vaults: [{ name: 'kv-primary' }, { name: 'kv-dr', region: 'northeurope', networkAcls: { defaultAction: 'Deny', ipRules: ['10.0.0.0/8'] } }],
   })
   const c = f.secrets()
   for (const n of ['a', 'b', 'locked']) await c.setSecret(n, `${n}-value`)
+  await f.keys().createEcKey('k', { curve: 'P-256' })
   f.em.clock.advance(2000)
 })
 afterAll(() => f.stop())
 
-describe('missing permissions', () => {
-  it('names the missing data action per object, backs up the rest, stores the problems, exits 3', async () => {
+describe('missing permissions (Azure RBAC)', () => {
+  it('names the missing data action and role per object, backs up the rest, stores the problems, exits 3', async () => {
     const { repo } = await newRepo()
-    const result = await backup(f, repo, { kinds: ['secret'] })
+    const result = await backup(f, repo, { kinds: ['secret', 'key'], credential: f.em.credentialFor('backup-sp') })
     expect(result.exitCode).toBe(ExitCode.Partial)
     const v = result.vaults[0]
     expect(v?.status).toBe('partial')
-    const backupProblems = v?.problems.filter((p) => p.message.includes('Microsoft.KeyVault/vaults/secrets/backup/action')) ?? []
-    expect(backupProblems.map((p) => p.name).sort()).toEqual(['a', 'b', 'locked'])
-    expect(backupProblems[0]?.message).toContain('Key Vault Secrets Officer')
-    const locked = v?.problems.filter((p) => p.name === 'locked' && p.message.includes('getSecret/action'))
+    const native = v?.problems.filter((p) => /Permission denied: (secrets|keys)\.backup/.test(p.message)) ?? []
+    expect(native.map((p) => `${p.kind}/${p.name}`).sort()).toEqual(['key/k', 'secret/a', 'secret/b', 'secret/locked'])
+    expect(native.find((p) => p.kind === 'secret')?.message).toContain("Microsoft.KeyVault/vaults/secrets/backup/action (built-in role \"Key Vault Secrets Officer\"")
+    expect(native.find((p) => p.kind === 'key')?.message).toContain('Microsoft.KeyVault/vaults/keys/backup/action')
+    const locked = v?.problems.filter((p) => p.name === 'locked' && p.message.includes('secrets/getSecret/action'))
     expect(locked).toHaveLength(1)
 
     const entries = await entriesByName(repo, v?.snapshot as { id: string })
@@ -61,29 +53,32 @@ describe('missing permissions', () => {
     const l = entries.get('secret/locked')?.data as unknown as SecretRecord
     expect(l.versions[0]?.capture).toBe('none')
     expect(l.restore.anywhere).toBe('none')
+    const k = entries.get('key/k')?.data as unknown as KeyRecord
+    expect(k.versions[0]?.capture).toBe('public')
 
     const stored = await repo.loadSnapshot(v?.snapshot?.id as never)
-    expect(stored.summary.errors).toBe(4)
-    expect(stored.summary.problems.filter((p) => p.severity === 'error')).toHaveLength(4)
+    // Four native backups refused, one value refused, one key without its material.
+    expect(stored.summary.errors).toBe(6)
+    expect(stored.summary.problems.filter((p) => p.severity === 'error')).toHaveLength(6)
   })
 
-  it('a vault behind its firewall fails alone (exit 21 for it, 3 for the run); the other vault is backed up', async () => {
+  it('a vault whose firewall refuses us fails alone (exit 21 naming our address; the run exits 3)', async () => {
     const { repo } = await newRepo()
-    const result = await backup(f, repo, { kinds: ['secret'], vaults: ['kv-primary', 'kv-dr'] })
+    const result = await backup(f, repo, { kinds: ['secret'], vaults: ['kv-primary', 'kv-dr'], credential: f.em.credentialFor('backup-sp') })
     const dr = result.vaults.find((v) => v.vault.includes('kv-dr'))
     expect(dr?.status).toBe('failed')
     expect(dr?.exitCode).toBe(ExitCode.Forbidden)
     expect(dr?.error?.code).toBe('VAULT_FIREWALL')
-    expect(dr?.error?.message).toContain('198.51.100.7')
+    expect(dr?.error?.message).toContain('client address 127.0.0.1')
     expect(dr?.snapshot).toBeUndefined()
     expect(result.exitCode).toBe(ExitCode.Partial)
     const { snapshots } = await repo.listSnapshots()
     expect(snapshots.map((s) => s.vault.url)).toEqual([f.url('kv-primary')])
   })
 
-  it('only the firewalled vault: the run exits 21 and writes nothing', async () => {
+  it('only the refusing vault: the run exits 21 and writes nothing', async () => {
     const { repo } = await newRepo()
-    const result = await backup(f, repo, { kinds: ['secret'], vaults: ['kv-dr'] })
+    const result = await backup(f, repo, { kinds: ['secret'], vaults: ['kv-dr'], credential: f.em.credentialFor('backup-sp') })
     expect(result.exitCode).toBe(ExitCode.Forbidden)
     expect((await repo.listSnapshots()).snapshots).toHaveLength(0)
   })
