@@ -1,5 +1,5 @@
 /**
- * Backup benchmark (`npx tsx bench/backup.ts [--small] [--naive-seconds N] [--naive-full] [--skip-rss]`).
+ * Backup benchmark (`npx tsx bench/backup.ts [--small] [--naive-seconds N] [--naive-full] [--skip-rss | --rss-only]`).
  *
  * On the Key Vault emulator with its throttling at Key Vault's published limits (sliding 10 s windows per vault:
  * 4,000 vault transactions, a 4,000-unit weighted key budget; 429s without Retry-After, as the service often
@@ -256,9 +256,81 @@ async function naiveLoop(url: string, caPem: string, seconds: number): Promise<{
   }
 }
 
+interface Bench {
+  em: ChildProcess
+  dir: string
+  caFile: string
+  caPem: string
+  small: boolean
+  url(name: string): string
+  counted(): Promise<{ counters: Record<string, { total: number; byStatus: Record<string, number> }>; cpuSeconds: number }>
+}
+
+const log = (s: string): void => console.log(s)
+
+/** Phases 1-3: the full backup against the throttle floor, the incremental run, the naive loop. */
+async function throughput(b: Bench) {
+  const size = b.small ? { secrets: 500, versions: 3, keys: 50, certificates: 20 } : { secrets: 5000, versions: 3, keys: 500, certificates: 200 }
+  log(`Seeding kv-primary: ${size.secrets} secrets x ${size.versions} versions, ${size.keys} keys, ${size.certificates} certificates ...`)
+  const t = performance.now()
+  await request(b.em, { type: 'seed', vault: 'kv-primary', spec: size }, 'seeded')
+  await request(b.em, { type: 'advance', ms: 5000 }, 'ok')
+  log(`  seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+
+  // 1. Full backup under Key Vault's limits and a 40 ms round trip.
+  await request(b.em, { type: 'traffic', throttle: true, rttMs: 40 }, 'ok')
+  await request(b.em, { type: 'reset' }, 'ok')
+  const repoDir = join(b.dir, 'repo')
+  log('Full backup (kvdr) ...')
+  const emCpu0 = (await b.counted()).cpuSeconds
+  const full = await backupOnce({ url: b.url('kv-primary'), caFile: b.caFile, repoDir, capture: 'both' })
+  const afterFull = await b.counted()
+  const fullRequests = total(afterFull.counters)
+  const a = admitted(afterFull.counters)
+  const floorS = Math.max(a.vault / RATE.vault, a.keys / RATE.keys)
+  const emulatorCpu = afterFull.cpuSeconds - emCpu0
+  log(`  ${(full.wallMs / 1000).toFixed(1)} s, ${fullRequests} requests (${throttledOf(afterFull.counters)} throttled), floor ${floorS.toFixed(1)} s, exit ${full.exitCode}; CPU: kvdr ${full.cpuSeconds.toFixed(1)} s, emulator ${emulatorCpu.toFixed(1)} s; kvdr waited for its budget ${((full.requests.budgetWaitMs ?? 0) / 1000).toFixed(1)} s`)
+
+  // 2. Incremental, nothing changed.
+  await request(b.em, { type: 'advance', ms: 5000 }, 'ok')
+  await request(b.em, { type: 'reset' }, 'ok')
+  log('Incremental backup, nothing changed ...')
+  const inc = await backupOnce({ url: b.url('kv-primary'), caFile: b.caFile, repoDir, capture: 'both' })
+  const incCounters = (await b.counted()).counters
+  const incRequests = total(incCounters)
+  log(`  ${(inc.wallMs / 1000).toFixed(1)} s, ${incRequests} requests`)
+
+  // 3. The naive sequential loop, same vault, same limits and round trip.
+  const naiveSeconds = flag('--naive-full') ? 1e9 : Number(arg('--naive-seconds') ?? 60)
+  log(`Naive sequential loop (${flag('--naive-full') ? 'whole vault' : `${naiveSeconds} s, extrapolated`}) ...`)
+  const naive = await naiveLoop(b.url('kv-primary'), b.caPem, naiveSeconds)
+  // Extrapolated by requests (the loop makes the same reads as kvdr, one at a time), not by objects: the kinds differ in cost.
+  const naiveFullS = naive.complete ? naive.ms / 1000 : fullRequests / (naive.requests / (naive.ms / 1000))
+  log(`  ${naive.objects} objects (${naive.requests} reads besides listings) in ${(naive.ms / 1000).toFixed(1)} s -> ${naiveFullS.toFixed(0)} s for the ${fullRequests} requests of the whole vault`)
+  return {
+    vault: size,
+    full: { seconds: full.wallMs / 1000, requests: fullRequests, throttled: throttledOf(afterFull.counters), admitted: a, floorSeconds: floorS, ratioToFloor: full.wallMs / 1000 / floorS, exitCode: full.exitCode, contents: full.contents, kvdrCpuSeconds: full.cpuSeconds, emulatorCpuSeconds: emulatorCpu },
+    naive: { objects: naive.objects, requests: naive.requests, seconds: naive.ms / 1000, complete: naive.complete, extrapolatedSeconds: naiveFullS, kvdrSpeedup: naiveFullS / (full.wallMs / 1000) },
+    incremental: { seconds: inc.wallMs / 1000, requests: incRequests, byOperation: Object.fromEntries(Object.entries(incCounters).map(([k, v]) => [k, v.total])), requestShare: incRequests / fullRequests, timeShare: inc.wallMs / full.wallMs },
+  }
+}
+
+/** Phase 4: peak RSS at 5k and 50k objects (no throttling or latency; values of one-version secrets). */
+async function memory(b: Bench) {
+  await request(b.em, { type: 'traffic', throttle: false, rttMs: 0 }, 'ok')
+  const big = b.small ? 5_000 : 50_000
+  log(`Seeding kv-dr (5,000 secrets) and kv-us (${big.toLocaleString('en')} secrets) for the memory runs ...`)
+  await request(b.em, { type: 'seed', vault: 'kv-dr', spec: { secrets: 5_000, versions: 1, keys: 0, certificates: 0 } }, 'seeded')
+  await request(b.em, { type: 'seed', vault: 'kv-us', spec: { secrets: big, versions: 1, keys: 0, certificates: 0 } }, 'seeded')
+  await request(b.em, { type: 'advance', ms: 5000 }, 'ok')
+  const r5 = await backupOnce({ url: b.url('kv-dr'), caFile: b.caFile, repoDir: join(b.dir, 'rss-5k'), capture: 'value', kinds: ['secret'] })
+  log(`  5k: ${r5.maxRssMB.toFixed(0)} MB peak RSS, ${(r5.wallMs / 1000).toFixed(1)} s`)
+  const rBig = await backupOnce({ url: b.url('kv-us'), caFile: b.caFile, repoDir: join(b.dir, 'rss-big'), capture: 'value', kinds: ['secret'] })
+  log(`  ${big / 1000}k: ${rBig.maxRssMB.toFixed(0)} MB peak RSS, ${(rBig.wallMs / 1000).toFixed(1)} s`)
+  return { objects: big, atBig: rBig.maxRssMB, at5k: r5.maxRssMB, seconds5k: r5.wallMs / 1000, secondsBig: rBig.wallMs / 1000, ratio: rBig.maxRssMB / r5.maxRssMB }
+}
+
 async function main(): Promise<void> {
-  const small = flag('--small')
-  const size = small ? { secrets: 500, versions: 3, keys: 50, certificates: 20 } : { secrets: 5000, versions: 3, keys: 500, certificates: 200 }
   const dir = await mkdtemp(join(tmpdir(), 'kvdr-bench-backup-'))
   const em = child('emulator')
   try {
@@ -267,81 +339,29 @@ async function main(): Promise<void> {
     Object.assign(process.env, ready.identity)
     const caFile = join(dir, 'ca.pem')
     await writeFile(caFile, ready.caPem)
-    const url = (name: string): string => (ready.vaults.find((v) => v.name === name) as { url: string }).url
-    const log = (s: string): void => console.log(s)
-    type Counted = { counters: Record<string, { total: number; byStatus: Record<string, number> }>; cpuSeconds: number }
-    const counted = (): Promise<Counted> => request<Counted>(em, { type: 'counters' }, 'counters')
-
-    log(`Seeding kv-primary: ${size.secrets} secrets x ${size.versions} versions, ${size.keys} keys, ${size.certificates} certificates ...`)
-    const t = performance.now()
-    await request(em, { type: 'seed', vault: 'kv-primary', spec: size }, 'seeded')
-    await request(em, { type: 'advance', ms: 5000 }, 'ok')
-    log(`  seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`)
-
-    // 1. Full backup under Key Vault's limits and a 40 ms round trip.
-    await request(em, { type: 'traffic', throttle: true, rttMs: 40 }, 'ok')
-    await request(em, { type: 'reset' }, 'ok')
-    const repoDir = join(dir, 'repo')
-    log('Full backup (kvdr) ...')
-    const emCpu0 = (await counted()).cpuSeconds
-    const full = await backupOnce({ url: url('kv-primary'), caFile, repoDir, capture: 'both' })
-    const afterFull = await counted()
-    const fullRequests = total(afterFull.counters)
-    const fullThrottled = throttledOf(afterFull.counters)
-    const a = admitted(afterFull.counters)
-    const floorS = Math.max(a.vault / RATE.vault, a.keys / RATE.keys)
-    const emulatorCpu = afterFull.cpuSeconds - emCpu0
-    log(`  ${(full.wallMs / 1000).toFixed(1)} s, ${fullRequests} requests (${fullThrottled} throttled), floor ${floorS.toFixed(1)} s, exit ${full.exitCode}; CPU: kvdr ${full.cpuSeconds.toFixed(1)} s, emulator ${emulatorCpu.toFixed(1)} s; kvdr waited for its budget ${((full.requests.budgetWaitMs ?? 0) / 1000).toFixed(1)} s`)
-
-    // 2. Incremental, nothing changed.
-    await request(em, { type: 'advance', ms: 5000 }, 'ok')
-    await request(em, { type: 'reset' }, 'ok')
-    log('Incremental backup, nothing changed ...')
-    const inc = await backupOnce({ url: url('kv-primary'), caFile, repoDir, capture: 'both' })
-    const incCounters = (await counted()).counters
-    const incRequests = total(incCounters)
-    log(`  ${(inc.wallMs / 1000).toFixed(1)} s, ${incRequests} requests`)
-
-    // 3. The naive sequential loop, same vault, same limits and round trip.
-    const naiveSeconds = flag('--naive-full') ? 1e9 : Number(arg('--naive-seconds') ?? 60)
-    log(`Naive sequential loop (${flag('--naive-full') ? 'whole vault' : `${naiveSeconds} s, extrapolated`}) ...`)
-    const naive = await naiveLoop(url('kv-primary'), ready.caPem, naiveSeconds)
-    // Extrapolated by requests (the loop makes the same reads as kvdr, one at a time), not by objects: the kinds differ in cost.
-    const naiveFullS = naive.complete ? naive.ms / 1000 : fullRequests / (naive.requests / (naive.ms / 1000))
-    log(`  ${naive.objects} objects (${naive.requests} reads besides listings) in ${(naive.ms / 1000).toFixed(1)} s -> ${naiveFullS.toFixed(0)} s for the ${fullRequests} requests of the whole vault`)
-
-    // 4. Peak RSS at 5k and 50k objects (no throttling or latency; values of one-version secrets).
-    let rss: { at5k: number; at50k: number; wall5k: number; wall50k: number } | undefined
-    if (!flag('--skip-rss')) {
-      await request(em, { type: 'traffic', throttle: false, rttMs: 0 }, 'ok')
-      const big = small ? 5_000 : 50_000
-      log(`Seeding kv-dr (5,000 secrets) and kv-us (${big.toLocaleString('en')} secrets) for the memory runs ...`)
-      await request(em, { type: 'seed', vault: 'kv-dr', spec: { secrets: 5_000, versions: 1, keys: 0, certificates: 0 } }, 'seeded')
-      await request(em, { type: 'seed', vault: 'kv-us', spec: { secrets: big, versions: 1, keys: 0, certificates: 0 } }, 'seeded')
-      await request(em, { type: 'advance', ms: 5000 }, 'ok')
-      const r5 = await backupOnce({ url: url('kv-dr'), caFile, repoDir: join(dir, 'rss-5k'), capture: 'value', kinds: ['secret'] })
-      log(`  5k: ${r5.maxRssMB.toFixed(0)} MB peak RSS, ${(r5.wallMs / 1000).toFixed(1)} s`)
-      const r50 = await backupOnce({ url: url('kv-us'), caFile, repoDir: join(dir, 'rss-50k'), capture: 'value', kinds: ['secret'] })
-      log(`  ${big / 1000}k: ${r50.maxRssMB.toFixed(0)} MB peak RSS, ${(r50.wallMs / 1000).toFixed(1)} s`)
-      rss = { at5k: r5.maxRssMB, at50k: r50.maxRssMB, wall5k: r5.wallMs, wall50k: r50.wallMs }
+    const b: Bench = {
+      em,
+      dir,
+      caFile,
+      caPem: ready.caPem,
+      small: flag('--small'),
+      url: (name) => (ready.vaults.find((v) => v.name === name) as { url: string }).url,
+      counted: () => request(em, { type: 'counters' }, 'counters'),
     }
-
-    const results = {
-      date: new Date().toISOString(),
-      machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
-      vault: size,
-      full: { seconds: full.wallMs / 1000, requests: fullRequests, throttled: fullThrottled, admitted: a, floorSeconds: floorS, ratioToFloor: full.wallMs / 1000 / floorS, exitCode: full.exitCode, contents: full.contents, kvdrCpuSeconds: full.cpuSeconds, emulatorCpuSeconds: emulatorCpu },
-      naive: { objects: naive.objects, requests: naive.requests, seconds: naive.ms / 1000, complete: naive.complete, extrapolatedSeconds: naiveFullS, kvdrSpeedup: naiveFullS / (full.wallMs / 1000) },
-      incremental: { seconds: inc.wallMs / 1000, requests: incRequests, byOperation: Object.fromEntries(Object.entries(incCounters).map(([k, v]) => [k, v.total])), requestShare: incRequests / fullRequests, timeShare: inc.wallMs / full.wallMs },
-      ...(rss ? { rss: { ...rss, ratio: rss.at50k / rss.at5k } } : {}),
-    }
+    const main = flag('--rss-only') ? undefined : await throughput(b)
+    const rss = flag('--skip-rss') ? undefined : await memory(b)
+    const results = { date: new Date().toISOString(), machine: { node: process.version, cpus: (await import('node:os')).cpus().length }, ...(main ?? {}), ...(rss ? { rss } : {}) }
     const table = [
       ['measure', 'value', 'target'],
-      ['full backup / throttle floor', `${results.full.ratioToFloor.toFixed(2)} (${results.full.seconds.toFixed(1)} s / ${floorS.toFixed(1)} s)`, '<= 1.15'],
-      ['naive sequential loop / kvdr', `${results.naive.kvdrSpeedup.toFixed(1)}x (${naiveFullS.toFixed(0)} s${naive.complete ? '' : ', extrapolated'} vs ${results.full.seconds.toFixed(1)} s)`, '>= 10x'],
-      ['incremental, unchanged: requests', `${(results.incremental.requestShare * 100).toFixed(2)}% (${incRequests} of ${fullRequests})`, '<= 5%'],
-      ['incremental, unchanged: time', `${(results.incremental.timeShare * 100).toFixed(1)}% (${results.incremental.seconds.toFixed(1)} s)`, '<= 5%'],
-      ...(rss ? [['peak RSS 50k / 5k objects', `${(rss.at50k / rss.at5k).toFixed(2)} (${rss.at50k.toFixed(0)} MB / ${rss.at5k.toFixed(0)} MB)`, '<= 1.3']] : []),
+      ...(main
+        ? [
+            ['full backup / throttle floor', `${main.full.ratioToFloor.toFixed(2)} (${main.full.seconds.toFixed(1)} s / ${main.full.floorSeconds.toFixed(1)} s)`, '<= 1.15'],
+            ['naive sequential loop / kvdr', `${main.naive.kvdrSpeedup.toFixed(1)}x (${main.naive.extrapolatedSeconds.toFixed(0)} s${main.naive.complete ? '' : ', extrapolated'} vs ${main.full.seconds.toFixed(1)} s)`, '>= 10x'],
+            ['incremental, unchanged: requests', `${(main.incremental.requestShare * 100).toFixed(2)}% (${main.incremental.requests} of ${main.full.requests})`, '<= 5%'],
+            ['incremental, unchanged: time', `${(main.incremental.timeShare * 100).toFixed(1)}% (${main.incremental.seconds.toFixed(1)} s)`, '<= 5%'],
+          ]
+        : []),
+      ...(rss ? [[`peak RSS ${rss.objects / 1000}k / 5k objects`, `${rss.ratio.toFixed(2)} (${rss.atBig.toFixed(0)} MB / ${rss.at5k.toFixed(0)} MB)`, '<= 1.3']] : []),
     ]
     const widths = [0, 1, 2].map((i) => Math.max(...table.map((r) => (r[i] as string).length)))
     log('')
