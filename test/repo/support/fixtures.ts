@@ -30,14 +30,14 @@ export interface BackendRepo extends TestBackend {
 
 /**
  * A repository with a passphrase slot (and any extra slots) on a fresh location of `backend`, opened with
- * the backend's clock. `wrap` puts a wrapper (e.g. WormStore) between the repository and the backend; the
+ * the backend's clock (an Azure one under `prefix`, if given). `wrap` puts a wrapper (e.g. WormStore) between the repository and the backend; the
  * result's `store` is the wrapped one.
  */
 export async function backendRepo(
   backend: BackendName,
-  options: { extraSlots?: NewSlot[]; pageSize?: number; wrap?: (store: ObjectStore, clock: ManualClock) => ObjectStore } = {},
+  options: { extraSlots?: NewSlot[]; pageSize?: number; prefix?: string; wrap?: (store: ObjectStore, clock: ManualClock) => ObjectStore } = {},
 ): Promise<BackendRepo> {
-  const b = await openBackend(backend)
+  const b = await openBackend(backend, options.prefix ? { prefix: options.prefix } : {})
   const store = options.wrap ? options.wrap(b.store, b.clock) : b.store
   const { repo, slots } = await initRepository(store, {
     locker: b.locker,
@@ -59,10 +59,13 @@ export interface TestRepo {
   cache?: DirectorySeenCache
 }
 
-/** A repository in a MemoryStore with a passphrase slot (and any extra slots), on a manual clock. */
-export async function memoryRepo(options: { extraSlots?: NewSlot[]; pageSize?: number; cacheDir?: string; clock?: ManualClock; store?: MemoryStore } = {}): Promise<TestRepo> {
-  const clock = options.clock ?? new ManualClock(Date.parse('2026-03-01T12:00:00Z'), { running: false })
-  const store = options.store ?? new MemoryStore({ name: 'test', clock })
+/**
+ * A repository in a MemoryStore with a passphrase slot (and any extra slots), on a frozen manual clock: for
+ * tests of the repository's own logic (the storage suites use backendRepo).
+ */
+export async function memoryRepo(options: { extraSlots?: NewSlot[]; pageSize?: number; cacheDir?: string } = {}): Promise<TestRepo> {
+  const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'), { running: false })
+  const store = new MemoryStore({ name: 'test', clock })
   const locker = new MemoryLocker(store.location, { clock })
   const cache = options.cacheDir ? new DirectorySeenCache(options.cacheDir) : undefined
   const { repo, slots } = await initRepository(store, {
@@ -111,9 +114,9 @@ export async function entriesOf(repo: Repository, snap: Snapshot): Promise<Entry
   return out
 }
 
-/** Every blob name in a store. */
+/** Every blob name in a store, except the Locker's (`locks/`). */
 export async function blobNames(store: ObjectStore, prefix = ''): Promise<string[]> {
   const out: string[] = []
-  for await (const b of store.list(prefix)) out.push(b.name)
+  for await (const b of store.list(prefix)) if (!b.name.startsWith('locks/')) out.push(b.name)
   return out.sort()
 }
