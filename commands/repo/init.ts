@@ -2,7 +2,7 @@
 import { Flags } from '@oclif/core'
 import { KvdrCommand } from '../../src/cli/base.js'
 import { locationFlags, repoFlags } from '../../src/cli/flags.js'
-import { openRepoLocation } from '../../src/cli/location.js'
+import { openRepoLocation, type RepoLocation } from '../../src/cli/location.js'
 import { clientCache } from '../../src/cli/open.js'
 import { readPassphrase, reserveRecoveryKeyFile } from '../../src/cli/secrets.js'
 import { UsageError } from '../../src/core/errors.js'
@@ -25,9 +25,10 @@ export default class RepoInit extends KvdrCommand {
     if (passphrase === undefined) {
       throw new UsageError('A new repository needs a passphrase.', { hint: 'Set KVDR_PASSWORD, pass --password-file <file>, or run in a terminal to be prompted.' })
     }
-    const location = await openRepoLocation(flags.repo, { create: true, blobEndpoint: flags['blob-endpoint'] })
     const file = flags['write-recovery-key'] ? await reserveRecoveryKeyFile(flags['write-recovery-key']) : undefined
+    let location: RepoLocation | undefined
     try {
+      location = await openRepoLocation(flags.repo, { create: true, blobEndpoint: flags['blob-endpoint'] })
       const kdf = { N: 2 ** flags['kdf-cost'], r: 8, p: 1 }
       const { repo, slots } = await initRepository(location.store, {
         locker: location.locker,
@@ -50,7 +51,7 @@ export default class RepoInit extends KvdrCommand {
       )
     } finally {
       await file?.discard()
-      await location.store.close()
+      await location?.store.close()
     }
   }
 }

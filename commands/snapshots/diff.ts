@@ -16,8 +16,8 @@ export default class SnapshotsDiff extends KvdrCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(SnapshotsDiff)
-    const result = await withReader(flags, this.repoContext, async (repo) =>
-      diffSnapshots(repo, await repo.resolveSnapshot(args.from), await repo.resolveSnapshot(args.to)),
+    const result = await withReader(flags, this.repoContext, (repo) =>
+      repo.withLock('shared', 'snapshots diff', async () => diffSnapshots(repo, await repo.resolveSnapshot(args.from), await repo.resolveSnapshot(args.to))),
     )
     this.output(result, (r) =>
       [

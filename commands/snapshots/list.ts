@@ -18,7 +18,7 @@ export default class SnapshotsList extends KvdrCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(SnapshotsList)
-    const listing = await withReader(flags, this.repoContext, (repo) => repo.listSnapshots())
+    const listing = await withReader(flags, this.repoContext, (repo) => repo.withLock('shared', 'snapshots list', () => repo.listSnapshots()))
     const tags = flags.tag ?? []
     const shown = listing.snapshots.filter((s) => (!flags.vault || s.vault.url === flags.vault) && tags.every((t) => s.tags.includes(t)))
     this.warnAll(listing.warnings)

@@ -17,12 +17,14 @@ export default class SnapshotsShow extends KvdrCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(SnapshotsShow)
-    const { snapshot, entries } = await withReader(flags, this.repoContext, async (repo) => {
-      const snapshot = await repo.resolveSnapshot(args.snapshot, flags.vault ? { vault: flags.vault } : {})
-      const entries: Entry[] = []
-      if (!flags['no-entries']) for await (const e of repo.entries(snapshot)) entries.push(e)
-      return { snapshot, entries }
-    })
+    const { snapshot, entries } = await withReader(flags, this.repoContext, (repo) =>
+      repo.withLock('shared', 'snapshots show', async () => {
+        const snapshot = await repo.resolveSnapshot(args.snapshot, flags.vault ? { vault: flags.vault } : {})
+        const entries: Entry[] = []
+        if (!flags['no-entries']) for await (const e of repo.entries(snapshot)) entries.push(e)
+        return { snapshot, entries }
+      }),
+    )
     const { pages: _pages, ...shown } = snapshot
     this.output({ snapshot: shown, ...(flags['no-entries'] ? {} : { entries }) }, () => {
       const s = snapshot

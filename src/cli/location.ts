@@ -7,13 +7,18 @@ import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { systemClock } from '../core/clock.js'
 import type { Leftovers } from '../repo/check.js'
+import { StoreError } from '../store/errors.js'
 import { fsCode, fsError, FsStore, TEMP_PREFIX } from '../store/fs.js'
 import { openLocation, type OpenedLocation } from '../store/location.js'
 
 export interface LocationOptions {
   /** Refuse every write and delete (ReadOnlyStore): for commands that only read. Locks are separate. */
   readOnly?: boolean
-  /** Create the directory or container when missing (repo init, a copy's target). Default: missing is exit 10. */
+  /**
+   * Create the directory or container when missing (repo init, a copy's target). An existing one is opened
+   * without a create request, so a container-scoped SAS (which may not create containers) works too.
+   * Default: missing is exit 10.
+   */
   create?: boolean
   /** Azure: the blob service endpoint (`--blob-endpoint`). */
   blobEndpoint?: string | undefined
@@ -33,12 +38,20 @@ export interface RepoLocation extends OpenedLocation {
  * 20 / 21 / 22) for access problems. Never puts credentials in `store.location`.
  */
 export async function openRepoLocation(text: string | undefined, options: LocationOptions = {}): Promise<RepoLocation> {
-  const opened = await openLocation(text, {
-    create: options.create === true,
-    readOnly: options.readOnly === true,
-    ...(options.blobEndpoint ? { blobEndpoint: options.blobEndpoint } : {}),
-    ...(options.env ? { env: options.env } : {}),
-  })
+  const open = (create: boolean) =>
+    openLocation(text, {
+      create,
+      readOnly: options.readOnly === true,
+      ...(options.blobEndpoint ? { blobEndpoint: options.blobEndpoint } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    })
+  let opened: OpenedLocation
+  try {
+    opened = await open(false)
+  } catch (err) {
+    if (!options.create || !(err instanceof StoreError) || err.code !== 'REPO_NOT_FOUND') throw err
+    opened = await open(true)
+  }
   return opened.location.kind === 'file' ? { ...opened, leftovers: temporaryFiles(opened.location.path) } : opened
 }
 
@@ -60,7 +73,7 @@ export function copyTargetEnv(env: Record<string, string | undefined> = process.
 /** A local repository's `.kvdr-tmp-*` files: counted by walking the directory, removed by FsStore.sweepTemp. */
 function temporaryFiles(root: string): Leftovers {
   return {
-    what: 'temporary files',
+    what: 'Temporary files',
     async sweep({ olderThanMs, remove }) {
       if (remove) return (await FsStore.open(root)).sweepTemp({ olderThanMs })
       return countTemporary(root, systemClock.now() - olderThanMs)

@@ -21,7 +21,7 @@ export const LEFTOVER_MIN_AGE_MS = 3_600_000
  * location; without it, check reports none.
  */
 export interface Leftovers {
-  /** What they are, for messages, e.g. "temporary files". */
+  /** What they are, for messages, e.g. "Temporary files". */
   readonly what: string
   /** Count leftovers older than `olderThanMs`, removing them when `remove`. Returns how many there were. */
   sweep(options: { olderThanMs: number; remove: boolean }): Promise<number>
@@ -112,7 +112,7 @@ export async function checkRepository(repo: Repository, options: CheckOptions = 
     if (options.leftovers) {
       leftovers.found = await options.leftovers.sweep({ olderThanMs: LEFTOVER_MIN_AGE_MS, remove: options.repair === true })
       if (options.repair) leftovers.removed = leftovers.found
-      else if (leftovers.found > 0) warnings.push(`${leftovers.found} ${options.leftovers.what} left by interrupted writers (older than an hour); \`kvdr repo check --repair\` removes them.`)
+      else if (leftovers.found > 0) warnings.push(`${options.leftovers.what} left by interrupted writers: ${leftovers.found} (older than an hour); \`kvdr repo check --repair\` removes them.`)
     }
 
     const unique = [...new Map(problems.map((p) => [p.blob, p])).values()]

@@ -59,7 +59,7 @@ export class ReaderLocker implements Locker {
     } catch (err) {
       if (mode !== 'shared' || !(err instanceof StoreError) || err.code !== 'STORE_FORBIDDEN') throw err
       this.options.warn(
-        `Could not take a shared lock on ${this.options.location} (${err.message}). Reading without a lock: a \`kvdr repo prune\` running at the same time could delete data this command is reading, which would show up as missing contents. Pass --no-lock to skip taking the lock.`,
+        `Could not take a shared lock on ${this.options.location}: ${err.message} Reading without a lock: a \`kvdr repo prune\` running at the same time could delete data this command is reading, which would show up as missing contents. Pass --no-lock to skip taking the lock.`,
       )
       return this.unheld(command)
     }

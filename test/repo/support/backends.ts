@@ -39,6 +39,8 @@ export interface TestBackend {
   age(ms: number): Promise<void>
   /** Every blob name as the storage itself holds them, below the repository root (fs: files; Azure: blobs). */
   rawNames(): Promise<string[]>
+  /** Another location of the same kind and form that does not exist yet (removed after the test if created). */
+  sibling(): string
 }
 
 let counter = 0
@@ -75,6 +77,7 @@ export async function openBackend(name: BackendName, options: { form?: 'path' | 
       tamper: async (blob, bytes) => store.tamper(blob, bytes),
       age: async (ms) => clock.advance(ms),
       rawNames: async () => names(store),
+      sibling: () => `memory://test-${unique()}`,
     }
   }
   if (name === 'fs') {
@@ -104,6 +107,10 @@ export async function openBackend(name: BackendName, options: { form?: 'path' | 
         }
       },
       rawNames: () => rawFiles(root),
+      sibling: () => {
+        const other = join(dir, `other-${unique()}`)
+        return options.form === 'url' ? `file://${other}` : other
+      },
     }
   }
   const { connectionString, account } = azurite()
@@ -131,6 +138,11 @@ export async function openBackend(name: BackendName, options: { form?: 'path' | 
       const out: string[] = []
       for await (const item of admin.listBlobsFlat()) out.push(item.name)
       return out.sort()
+    },
+    sibling: () => {
+      const other = `kvdr-repo-${unique()}`
+      onTestFinished(async () => void (await adminClient(other).deleteIfExists()))
+      return `azblob://${account}/${other}`
     },
   }
 }
