@@ -1,7 +1,7 @@
 /** Repository locks beyond the store's Lockers: the reader's lock policy and `kvdr repo unlock`. */
 import { hostname } from 'node:os'
 import { type Clock, systemClock } from '../core/clock.js'
-import { StoreError } from '../store/errors.js'
+import { RepoLockedError, StoreError } from '../store/errors.js'
 import type { HeldLock, ListedLock, Locker, LockInfo, LockMode, ObjectStore } from '../store/types.js'
 import { CONFIG_BLOB } from './config.js'
 import { RepoNotFoundError } from './errors.js'
@@ -36,11 +36,11 @@ export interface ReaderLockOptions {
 /**
  * The lock policy of commands that only read (restore, verify, check, listings, a copy's source), which DR
  * sites may run with read access only. Shared locks go through `inner`, except that
- * - with `noLock`, none is taken;
+ * - with `noLock`, none is taken and none is looked at;
  * - when the storage refuses to write the lock (StoreError STORE_FORBIDDEN: a read-only SAS or role, a
- *   read-only file system), the reader goes on without one after `warn` says what that risks.
- * Everything else passes through unchanged: exclusive locks, list, unlock, and lock conflicts (the store's
- * RepoLockedError, exit 11) - a reader never ignores a lock someone else holds.
+ *   read-only file system), the reader still reads the locks, and unless someone holds the exclusive lock
+ *   (RepoLockedError, exit 11) goes on without one after `warn` says what that risks.
+ * Everything else passes through unchanged: exclusive locks, list, unlock, and lock conflicts.
  */
 export class ReaderLocker implements Locker {
   private readonly clock: Clock
@@ -58,6 +58,8 @@ export class ReaderLocker implements Locker {
       return await this.inner.acquire(mode, command, options)
     } catch (err) {
       if (mode !== 'shared' || !(err instanceof StoreError) || err.code !== 'STORE_FORBIDDEN') throw err
+      const exclusive = (await this.inner.list()).filter((l) => l.mode === 'exclusive' && !l.stale)
+      if (exclusive.length > 0) throw new RepoLockedError(this.options.location, 'shared', exclusive)
       this.options.warn(
         `Could not take a shared lock on ${this.options.location}: ${err.message} Reading without a lock: a \`kvdr repo prune\` running at the same time could delete data this command is reading, which would show up as missing contents. Pass --no-lock to skip taking the lock.`,
       )

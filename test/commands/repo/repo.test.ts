@@ -300,7 +300,7 @@ describe('read-only access on Azurite (a DR site)', () => {
   const sasUrl = (container: string, permissions: string) =>
     adminClient(container).generateSasUrl({ permissions: ContainerSASPermissions.parse(permissions), expiresOn: new Date(Date.now() + 3600_000) })
 
-  it('with a read-only SAS, readers go on without a lock (a warning on stderr, none with --no-lock); writers exit 21', async () => {
+  it('with a read-only SAS, readers go on without a lock (a warning on stderr, none with --no-lock) unless a prune holds it; writers exit 21', async () => {
     await seeded(b)
     setEnv({ AZURE_STORAGE_CONNECTION_STRING: undefined, AZURE_STORAGE_SAS_TOKEN: await sasUrl(containerOf(repo), 'rl') })
     const list = await run(SnapshotsList, keyed())
@@ -315,6 +315,15 @@ describe('read-only access on Azurite (a DR site)', () => {
     expect(check.stderr).toMatch(/Warning: Could not take a shared lock/)
     expect((await run(SnapshotsShow, keyed('latest', '--no-lock'))).code).toBe(0)
     expect((await run(RepoKeyList, keyed('--no-lock'))).code).toBe(0)
+    // Without write access a reader still sees a prune (exclusive lock) held elsewhere, and waits for nobody.
+    const pruning = await b.locker.acquire('exclusive', 'repo prune (elsewhere)')
+    try {
+      const blocked = await run(SnapshotsList, keyed('--json'))
+      expect(blocked.code).toBe(11)
+      expect(json<{ error: { message: string } }>(blocked).error.message).toMatch(/repo prune \(elsewhere\)/)
+    } finally {
+      await pruning.release()
+    }
 
     const forget = await run(SnapshotsForget, keyed('--keep-last', '1', '--json'))
     expect(forget.code).toBe(21)
