@@ -116,6 +116,9 @@ function bytesPerId(count: number): number | undefined {
   return (process.memoryUsage().heapUsed - before) / ids.size
 }
 
+/** A ratio with two significant digits (0.0027, 0.63, 1.7, 12). */
+const ratio = (a: number, b: number): string => (a / b).toPrecision(2)
+
 function print(rows: string[][]): void {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length))) ?? []
   for (const [i, r] of rows.entries()) {
@@ -155,7 +158,7 @@ try {
   const rows: string[][] = [['backend', 'operation', 'raw ms', 'repo ms', 'repo/raw', 'repo ops/s']]
   for (const backend of BACKENDS) {
     for (const r of await overhead(backend, payloads)) {
-      rows.push([backend.name, r.op, r.rawMs.toFixed(0), r.repoMs.toFixed(0), (r.repoMs / r.rawMs).toFixed(2), ((COUNT / r.repoMs) * 1000).toFixed(0)])
+      rows.push([backend.name, r.op, r.rawMs.toFixed(0), r.repoMs.toFixed(0), ratio(r.repoMs, r.rawMs), ((COUNT / r.repoMs) * 1000).toFixed(0)])
     }
   }
   print(rows)
@@ -166,7 +169,7 @@ try {
     const results = await dedupStrategies(backend, COUNT)
     const base = results[0] as (typeof results)[number]
     for (const r of results) {
-      dedup.push([backend.name, r.strategy, r.storedMs.toFixed(0), (r.storedMs / base.storedMs).toFixed(2), r.newMs.toFixed(0), (r.newMs / base.newMs).toFixed(2)])
+      dedup.push([backend.name, r.strategy, r.storedMs.toFixed(0), ratio(r.storedMs, base.storedMs), r.newMs.toFixed(0), ratio(r.newMs, base.newMs)])
     }
   }
   print(dedup)

@@ -76,7 +76,7 @@ export async function openBackend(name: BackendName, options: { form?: 'path' | 
       clock,
       tamper: async (blob, bytes) => store.tamper(blob, bytes),
       age: async (ms) => clock.advance(ms),
-      rawNames: async () => names(store),
+      rawNames: async () => listed(store),
       sibling: () => `memory://test-${unique()}`,
     }
   }
@@ -156,7 +156,7 @@ async function rawFiles(root: string): Promise<string[]> {
     .sort()
 }
 
-async function names(store: ObjectStore): Promise<string[]> {
+async function listed(store: ObjectStore): Promise<string[]> {
   const out: string[] = []
   for await (const b of store.list('')) out.push(b.name)
   return out.sort()
