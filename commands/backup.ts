@@ -39,7 +39,7 @@ export default class Backup extends KvdrCommand {
     const options = await backupOptionsFrom(flags)
     const tracker = new ProgressTracker(systemClock)
     const stop = this.jsonEnabled() || options.dryRun ? () => {} : printProgress(tracker, process.stderr)
-    const ctx = { toolVersion: this.config.version }
+    const ctx = this.repoContext
     try {
       if (options.dryRun) {
         const plan = await withRepository(flags, ctx, (repo) => planBackup(repo, { ...options, toolVersion: ctx.toolVersion }))
