@@ -22,7 +22,7 @@ export default class RepoPrune extends KvdrCommand {
     const { flags } = await this.parse(RepoPrune)
     const safetyMarginMs = durationMs(durationFlag('safety-margin', flags['safety-margin']))
     const retentionMs = flags.retention === undefined ? undefined : durationMs(durationFlag('retention', flags.retention))
-    const result = await withRepository(flags, { toolVersion: this.config.version }, (repo) =>
+    const result = await withRepository(flags, this.repoContext, (repo) =>
       pruneRepository(repo, { safetyMarginMs, dryRun: flags['dry-run'], ...(retentionMs === undefined ? {} : { retentionMs }) }),
     )
     this.warnAll(result.warnings)

@@ -1,8 +1,8 @@
 /** `kvdr repo unlock`: remove stale locks left by processes that died. */
 import { Flags } from '@oclif/core'
 import { KvdrCommand } from '../../src/cli/base.js'
-import { repoFlags } from '../../src/cli/flags.js'
-import { openLocation } from '../../src/cli/location.js'
+import { locationFlags } from '../../src/cli/flags.js'
+import { openRepoLocation } from '../../src/cli/location.js'
 import { formatTime, plural, renderTable } from '../../src/cli/table.js'
 import { unlockRepository } from '../../src/repo/locks.js'
 
@@ -10,13 +10,13 @@ export default class RepoUnlock extends KvdrCommand {
   static override summary = 'Remove stale repository locks.'
   static override description = 'Removes locks whose holder died or stopped refreshing. --all removes every lock: only do that when no kvdr process is using the repository. Needs no repository key.'
   static override flags = {
-    repo: repoFlags.repo,
+    ...locationFlags,
     all: Flags.boolean({ description: 'Remove every lock, not only stale ones.' }),
   }
 
   async run(): Promise<void> {
     const { flags } = await this.parse(RepoUnlock)
-    const location = await openLocation(flags.repo)
+    const location = await openRepoLocation(flags.repo, { blobEndpoint: flags['blob-endpoint'] })
     try {
       const result = await unlockRepository(location.store, location.locker, { all: flags.all })
       this.output(result, (r) => {

@@ -1,8 +1,8 @@
 /** `kvdr snapshots diff`: objects added, removed and changed between two snapshots. */
 import { Args } from '@oclif/core'
 import { KvdrCommand } from '../../src/cli/base.js'
-import { repoFlags } from '../../src/cli/flags.js'
-import { withRepository } from '../../src/cli/open.js'
+import { readerFlags } from '../../src/cli/flags.js'
+import { withReader } from '../../src/cli/open.js'
 import { diffSnapshots } from '../../src/repo/diff.js'
 
 export default class SnapshotsDiff extends KvdrCommand {
@@ -12,12 +12,12 @@ export default class SnapshotsDiff extends KvdrCommand {
     from: Args.string({ description: 'Older snapshot (id, prefix or "latest").', required: true }),
     to: Args.string({ description: 'Newer snapshot (id, prefix or "latest").', required: true }),
   }
-  static override flags = { ...repoFlags }
+  static override flags = { ...readerFlags }
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(SnapshotsDiff)
-    const result = await withRepository(flags, { toolVersion: this.config.version }, async (repo) =>
-      diffSnapshots(repo, await repo.resolveSnapshot(args.from), await repo.resolveSnapshot(args.to)),
+    const result = await withReader(flags, this.repoContext, (repo) =>
+      repo.withLock('shared', 'snapshots diff', async () => diffSnapshots(repo, await repo.resolveSnapshot(args.from), await repo.resolveSnapshot(args.to))),
     )
     this.output(result, (r) =>
       [

@@ -37,7 +37,7 @@ export default class SnapshotsForget extends KvdrCommand {
       ...(flags['keep-within'] ? { within: durationFlag('keep-within', flags['keep-within']) } : {}),
       ...(flags['keep-tag'] ? { tags: flags['keep-tag'].map((t) => t.split(',').filter(Boolean)) } : {}),
     }
-    const result = await withRepository(flags, { toolVersion: this.config.version }, (repo) =>
+    const result = await withRepository(flags, this.repoContext, (repo) =>
       forgetSnapshots(repo, { policy, ids: argv as string[], dryRun: flags['dry-run'], ...(flags.vault ? { vault: flags.vault } : {}) }),
     )
     this.warnAll(result.warnings)

@@ -1,8 +1,8 @@
 /** `kvdr snapshots list`: the repository's snapshots, oldest first. */
 import { Flags } from '@oclif/core'
 import { KvdrCommand } from '../../src/cli/base.js'
-import { repoFlags } from '../../src/cli/flags.js'
-import { withRepository } from '../../src/cli/open.js'
+import { readerFlags } from '../../src/cli/flags.js'
+import { withReader } from '../../src/cli/open.js'
 import { listItem, problemLines, snapshotTable } from '../../src/cli/render.js'
 import { plural } from '../../src/cli/table.js'
 import { ExitCode } from '../../src/core/errors.js'
@@ -11,14 +11,14 @@ export default class SnapshotsList extends KvdrCommand {
   static override summary = 'List snapshots.'
   static override description = 'Warns when snapshots this machine saw have disappeared without `snapshots forget` (a possible rollback). Exits 13 when a manifest cannot be read.'
   static override flags = {
-    ...repoFlags,
+    ...readerFlags,
     vault: Flags.string({ description: 'Only snapshots of this vault URL.' }),
     tag: Flags.string({ description: 'Only snapshots with this tag (repeatable: all must match).', multiple: true }),
   }
 
   async run(): Promise<void> {
     const { flags } = await this.parse(SnapshotsList)
-    const listing = await withRepository(flags, { toolVersion: this.config.version }, (repo) => repo.listSnapshots())
+    const listing = await withReader(flags, this.repoContext, (repo) => repo.withLock('shared', 'snapshots list', () => repo.listSnapshots()))
     const tags = flags.tag ?? []
     const shown = listing.snapshots.filter((s) => (!flags.vault || s.vault.url === flags.vault) && tags.every((t) => s.tags.includes(t)))
     this.warnAll(listing.warnings)

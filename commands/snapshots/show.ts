@@ -1,8 +1,8 @@
 /** `kvdr snapshots show`: one snapshot's details, problems and objects. */
 import { Args, Flags } from '@oclif/core'
 import { KvdrCommand } from '../../src/cli/base.js'
-import { repoFlags } from '../../src/cli/flags.js'
-import { withRepository } from '../../src/cli/open.js'
+import { readerFlags } from '../../src/cli/flags.js'
+import { withReader } from '../../src/cli/open.js'
 import { formatTime, renderTable } from '../../src/cli/table.js'
 import type { Entry } from '../../src/repo/types.js'
 
@@ -10,19 +10,21 @@ export default class SnapshotsShow extends KvdrCommand {
   static override summary = 'Show a snapshot and the objects in it.'
   static override args = { snapshot: Args.string({ description: 'Snapshot id, unique prefix, or "latest".', required: true }) }
   static override flags = {
-    ...repoFlags,
+    ...readerFlags,
     vault: Flags.string({ description: 'With "latest": the latest snapshot of this vault URL.' }),
     'no-entries': Flags.boolean({ description: 'Show only the snapshot, not its objects.' }),
   }
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(SnapshotsShow)
-    const { snapshot, entries } = await withRepository(flags, { toolVersion: this.config.version }, async (repo) => {
-      const snapshot = await repo.resolveSnapshot(args.snapshot, flags.vault ? { vault: flags.vault } : {})
-      const entries: Entry[] = []
-      if (!flags['no-entries']) for await (const e of repo.entries(snapshot)) entries.push(e)
-      return { snapshot, entries }
-    })
+    const { snapshot, entries } = await withReader(flags, this.repoContext, (repo) =>
+      repo.withLock('shared', 'snapshots show', async () => {
+        const snapshot = await repo.resolveSnapshot(args.snapshot, flags.vault ? { vault: flags.vault } : {})
+        const entries: Entry[] = []
+        if (!flags['no-entries']) for await (const e of repo.entries(snapshot)) entries.push(e)
+        return { snapshot, entries }
+      }),
+    )
     const { pages: _pages, ...shown } = snapshot
     this.output({ snapshot: shown, ...(flags['no-entries'] ? {} : { entries }) }, () => {
       const s = snapshot

@@ -3,9 +3,10 @@
  * `--debug` (stack traces, only then), renders errors as message + "Try this:" hint, and exits with the
  * code from the shared table (src/core/errors.ts).
  */
-import { Command, Errors, Flags } from '@oclif/core'
+import { Command, Errors, Flags, ux } from '@oclif/core'
 import { ExitCode, type ExitCodeValue, KvdrError, UsageError } from '../core/errors.js'
 import { StoreRefusedError } from '../store/types.js'
+import type { OpenContext } from './open.js'
 
 export abstract class KvdrCommand extends Command {
   static override enableJsonFlag = true
@@ -29,6 +30,14 @@ export abstract class KvdrCommand extends Command {
   /** Print warnings on stderr in human mode (in `--json` mode they are part of the data). */
   protected warnAll(warnings: readonly string[]): void {
     for (const w of warnings) this.logToStderr(`Warning: ${w}`)
+  }
+
+  /**
+   * What repository commands open with: kvdr's version, and a `warn` for how the command runs (e.g. without
+   * a lock) that prints on stderr at once, with `--json` too (stdout keeps the JSON result only).
+   */
+  protected get repoContext(): OpenContext {
+    return { toolVersion: this.config.version, warn: (message) => ux.stderr(`Warning: ${message}`) }
   }
 
   /** Render any error as a KvdrError and exit with its code. Already-rendered exits pass through. */

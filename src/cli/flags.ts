@@ -3,13 +3,25 @@ import { Flags } from '@oclif/core'
 import { UsageError } from '../core/errors.js'
 import { type Duration, parseDuration } from '../repo/policy.js'
 
-export const repoFlags = {
+/** Where the repository is. Every command that opens one has these. */
+export const locationFlags = {
   repo: Flags.string({
     char: 'r',
     env: 'KVDR_REPO',
-    description: 'Repository location (azblob://<account>/<container>[/<prefix>], a directory, or memory://<name>). Default: $KVDR_REPO.',
+    description:
+      'Repository location: azblob://<account>/<container>[/<prefix>], a directory path or file:///path, or memory://<name> (tests). Default: $KVDR_REPO. Azure credentials come from AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_SAS_TOKEN, AZURE_STORAGE_KEY or an Azure AD sign-in, never from the location.',
     helpGroup: 'REPOSITORY',
   }),
+  'blob-endpoint': Flags.string({
+    env: 'KVDR_BLOB_ENDPOINT',
+    description:
+      'Blob service endpoint for an azblob:// location: sovereign clouds, private endpoints, an RA-GRS secondary, Azurite. Default: the connection string\'s, else https://<account>.blob.core.windows.net.',
+    helpGroup: 'REPOSITORY',
+  }),
+}
+
+export const repoFlags = {
+  ...locationFlags,
   'password-file': Flags.string({
     description: 'Read the repository passphrase from the first line of this file. Default: $KVDR_PASSWORD, else a prompt.',
     helpGroup: 'REPOSITORY',
@@ -26,12 +38,28 @@ export const repoFlags = {
   }),
 }
 
+/** Flags of commands that only read the repository. */
+export const readerFlags = {
+  ...repoFlags,
+  'no-lock': Flags.boolean({
+    description:
+      'Take no repository lock, for read-only access (a DR site with a read-only SAS or Storage Blob Data Reader). Without it, a lock the storage refuses to write is skipped with a warning.',
+    helpGroup: 'REPOSITORY',
+  }),
+}
+
 /** The parsed values of repoFlags. */
 export interface RepoFlagValues {
   repo?: string
+  'blob-endpoint'?: string
   'password-file'?: string
   'recovery-key-file'?: string
   'lock-wait': number
+}
+
+/** The parsed values of readerFlags. */
+export interface ReaderFlagValues extends RepoFlagValues {
+  'no-lock': boolean
 }
 
 /** Parse a restic-style duration flag (`7d`, `1y6m`, `12h`). Throws UsageError naming the flag. */

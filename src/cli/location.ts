@@ -1,84 +1,102 @@
 /**
- * The one place the CLI turns a repository location string into an ObjectStore and a Locker. Until the
- * storage backends' `openLocation()` (src/store/location.ts) is merged, only `memory://<name>` locations
- * work (process-wide, for tests and demos); re-point `openLocation` below to the store module then.
+ * The one place the CLI turns a repository location into a store and a locker: src/store's openLocation()
+ * (a directory path, file://, azblob://, memory://), which wraps the store in the RetryStore, made read-only
+ * (ReadOnlyStore) for commands that only read, plus the location's leftovers hook for `repo check`.
  */
-import { type Clock, systemClock } from '../core/clock.js'
-import { ExitCode, KvdrError, UsageError } from '../core/errors.js'
-import { MemoryStore } from '../store/memory.js'
-import type { HeldLock, Locker, LockInfo, LockMode, ObjectStore } from '../store/types.js'
+import { lstat, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { systemClock } from '../core/clock.js'
+import type { Leftovers } from '../repo/check.js'
+import { StoreError } from '../store/errors.js'
+import { fsCode, fsError, FsStore, TEMP_PREFIX } from '../store/fs.js'
+import { openLocation, type OpenedLocation } from '../store/location.js'
 
-export interface OpenedLocation {
-  store: ObjectStore
-  locker: Locker
+export interface LocationOptions {
+  /** Refuse every write and delete (ReadOnlyStore): for commands that only read. Locks are separate. */
+  readOnly?: boolean
+  /**
+   * Create the directory or container when missing (repo init, a copy's target). An existing one is opened
+   * without a create request, so a container-scoped SAS (which may not create containers) works too.
+   * Default: missing is exit 10.
+   */
+  create?: boolean
+  /** Azure: the blob service endpoint (`--blob-endpoint`). */
+  blobEndpoint?: string | undefined
+  /** Where KVDR_REPO and the Azure credentials come from. Default process.env. */
+  env?: Record<string, string | undefined>
+}
+
+/** An opened location, with the leftovers of crashed writers it can have (local directories only). */
+export interface RepoLocation extends OpenedLocation {
+  leftovers?: Leftovers
 }
 
 /**
- * In-process locks for memory:// repositories: any number of shared holders or one exclusive holder.
- * Waits with backoff up to `waitMs`; a conflict throws KvdrError REPO_LOCKED (exit 11) naming the holder.
+ * Open `text` (or KVDR_REPO) for a command. Transient storage failures are retried (6 tries, exponential
+ * backoff). Throws UsageError for a malformed location or credentials, StoreError REPO_NOT_FOUND (exit 10)
+ * when the directory or container does not exist, and STORE_AUTH / STORE_FORBIDDEN / STORE_UNREACHABLE (exit
+ * 20 / 21 / 22) for access problems. Never puts credentials in `store.location`.
  */
-export class MemoryLocker implements Locker {
-  private readonly held = new Map<string, LockInfo>()
-  private counter = 0
-  constructor(private readonly clock: Clock = systemClock) {}
-
-  async acquire(mode: LockMode, command: string, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<HeldLock> {
-    const deadline = this.clock.now() + (options.waitMs ?? 0)
-    for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
-      const conflict = [...this.held.values()].find((h) => mode === 'exclusive' || h.mode === 'exclusive')
-      if (!conflict) return this.take(mode, command)
-      const left = deadline - this.clock.now()
-      if (left <= 0) {
-        throw new KvdrError('REPO_LOCKED', ExitCode.RepoLocked, `The repository is locked (${conflict.mode}) by "${conflict.command}" (pid ${conflict.pid} on ${conflict.host}, since ${conflict.acquiredAt.toISOString()}).`, {
-          hint: 'Wait for that run to finish and retry, or wait for it with a lock timeout. If it is dead, remove its lock with `kvdr repo unlock`.',
-          details: { holder: { ...conflict, acquiredAt: conflict.acquiredAt.toISOString(), refreshedAt: conflict.refreshedAt.toISOString() } },
-        })
-      }
-      await this.clock.sleep(Math.min(delay, left), options.signal)
-    }
+export async function openRepoLocation(text: string | undefined, options: LocationOptions = {}): Promise<RepoLocation> {
+  const open = (create: boolean) =>
+    openLocation(text, {
+      create,
+      readOnly: options.readOnly === true,
+      ...(options.blobEndpoint ? { blobEndpoint: options.blobEndpoint } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    })
+  let opened: OpenedLocation
+  try {
+    opened = await open(false)
+  } catch (err) {
+    if (!options.create || !(err instanceof StoreError) || err.code !== 'REPO_NOT_FOUND') throw err
+    opened = await open(true)
   }
+  return opened.location.kind === 'file' ? { ...opened, leftovers: temporaryFiles(opened.location.path) } : opened
+}
 
-  private take(mode: LockMode, command: string): HeldLock {
-    const now = new Date(this.clock.now())
-    const info: LockInfo = { id: `mem-${++this.counter}`, mode, host: 'localhost', pid: process.pid, command, acquiredAt: now, refreshedAt: now }
-    this.held.set(info.id, info)
-    return { info, release: async () => void this.held.delete(info.id) }
-  }
+/** Variables that give `repo copy`'s target its own credentials (another account) instead of the source's. */
+export const COPY_TARGET_ENV = { connectionString: 'KVDR_COPY_TO_CONNECTION_STRING', sasToken: 'KVDR_COPY_TO_SAS_TOKEN' } as const
 
-  async list(): Promise<Array<LockInfo & { stale: boolean }>> {
-    return [...this.held.values()].map((h) => ({ ...h, stale: false }))
-  }
+/**
+ * The environment a copy's target is opened with: when KVDR_COPY_TO_CONNECTION_STRING or
+ * KVDR_COPY_TO_SAS_TOKEN is set, those replace the source's Azure Storage credentials (and the account key
+ * is not inherited); otherwise the target uses the same credentials as the source (e.g. Azure AD).
+ */
+export function copyTargetEnv(env: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
+  const connectionString = env[COPY_TARGET_ENV.connectionString]?.trim()
+  const sasToken = env[COPY_TARGET_ENV.sasToken]?.trim()
+  if (!connectionString && !sasToken) return env
+  return { ...env, AZURE_STORAGE_CONNECTION_STRING: connectionString, AZURE_STORAGE_SAS_TOKEN: sasToken, AZURE_STORAGE_KEY: undefined }
+}
 
-  /** In-process holders are never stale; `all` removes every lock. */
-  async unlock(options: { all?: boolean } = {}): Promise<number> {
-    if (!options.all) return 0
-    const n = this.held.size
-    this.held.clear()
-    return n
+/** A local repository's `.kvdr-tmp-*` files: counted by walking the directory, removed by FsStore.sweepTemp. */
+function temporaryFiles(root: string): Leftovers {
+  return {
+    what: 'Temporary files',
+    async sweep({ olderThanMs, remove }) {
+      if (remove) return (await FsStore.open(root)).sweepTemp({ olderThanMs })
+      return countTemporary(root, systemClock.now() - olderThanMs)
+    },
   }
 }
 
-const memory = new Map<string, OpenedLocation>()
-
-/**
- * Open a repository location. Throws UsageError (with what to write) when none is given or it cannot be
- * opened by this build. Never includes credentials in `store.location`.
- */
-export async function openLocation(location: string | undefined): Promise<OpenedLocation> {
-  if (!location) {
-    throw new UsageError('No repository location was given.', { hint: 'Pass --repo <location> or set KVDR_REPO.' })
+/** Temporary files under `dir` last modified before `cutoff`. Throws StoreError when a directory cannot be read. */
+async function countTemporary(dir: string, cutoff: number): Promise<number> {
+  let entries
+  try {
+    entries = await readdir(dir, { withFileTypes: true })
+  } catch (err) {
+    if (fsCode(err) === 'ENOENT') return 0
+    throw fsError(err, 'list', dir)
   }
-  const m = /^memory:\/\/([A-Za-z0-9._-]+)$/.exec(location)
-  if (m) {
-    const name = m[1] as string
-    let opened = memory.get(name)
-    if (!opened) {
-      opened = { store: new MemoryStore({ name }), locker: new MemoryLocker() }
-      memory.set(name, opened)
-    }
-    return opened
+  let count = 0
+  for (const entry of entries) {
+    const path = join(dir, entry.name)
+    if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {
+      const st = await lstat(path).catch(() => undefined) // removed meanwhile
+      if (st && st.mtimeMs < cutoff) count += 1
+    } else if (entry.isDirectory() && !entry.name.startsWith('.')) count += await countTemporary(path, cutoff)
   }
-  throw new UsageError(`This kvdr build cannot open "${location}": only memory://<name> locations are available until the storage backends are merged.`, {
-    hint: 'Use memory://<name> for a throwaway repository in this process.',
-  })
+  return count
 }

@@ -1,7 +1,8 @@
 /**
  * `kvdr repo check`: verify structure, references and MACs (key slots, manifests, pages, forget records),
  * that every referenced content exists, and optionally decrypt all or a random subset of contents and
- * re-derive their ids. Collects every problem; never stops at the first.
+ * re-derive their ids; report (and with `repair`, remove) leftovers of crashed writers. Collects every
+ * problem; never stops at the first.
  */
 import { mapLimit } from './concurrency.js'
 import { IntegrityError } from './errors.js'
@@ -9,23 +10,42 @@ import { verifySlot } from './keyslots.js'
 import { collectReferences } from './references.js'
 import { readSlots, type Repository } from './repository.js'
 import type { BlobProblem } from './snapshots.js'
-import { type ContentId, contentBlobName, PAGE_TYPE, parseContentId } from './types.js'
+import { type ContentId, contentBlobName, contentHexOf, DATA_PREFIX, PAGE_TYPE, parseContentId } from './types.js'
 
-const DATA_RE = /^data\/([0-9a-f]{2})\/([0-9a-f]{64})$/
+/** Leftovers younger than this may belong to a writer that is still running; they are left alone. */
+export const LEFTOVER_MIN_AGE_MS = 3_600_000
+
+/**
+ * Leftovers of crashed writers that only the storage backend can see: a local directory's temporary files
+ * (`.kvdr-tmp-*`). Azure has none (an interrupted upload leaves no blob). Supplied by whoever opened the
+ * location; without it, check reports none.
+ */
+export interface Leftovers {
+  /** What they are, for messages, e.g. "Temporary files". */
+  readonly what: string
+  /** Count leftovers older than `olderThanMs`, removing them when `remove`. Returns how many there were. */
+  sweep(options: { olderThanMs: number; remove: boolean }): Promise<number>
+}
 
 export interface CheckOptions {
   /** Decrypt contents too: all of them, or a random `percent` (0 < percent <= 100). Default: none. */
   readData?: 'all' | { percent: number }
   /** Source of randomness for the subset (tests pass a seeded one). */
   random?: () => number
+  /** The location's leftovers of crashed writers, to report (and remove with `repair`). */
+  leftovers?: Leftovers
+  /** Remove leftovers older than LEFTOVER_MIN_AGE_MS (the store must be open for writing). */
+  repair?: boolean
 }
 
 /** Outcome of a check (also its `--json` shape). `ok` is false exactly when `problems` is non-empty (one per blob). */
 export interface CheckResult {
   ok: boolean
   problems: BlobProblem[]
-  /** Not integrity failures: leftovers and stray names that prune or a person may clean up. */
+  /** Not integrity failures: leftovers and stray names that prune, `--repair` or a person may clean up. */
   warnings: string[]
+  /** Leftovers of crashed writers older than an hour: how many were found, and how many `repair` removed. */
+  leftovers: { found: number; removed: number }
   stats: {
     keySlots: number
     snapshots: number
@@ -62,9 +82,9 @@ export async function checkRepository(repo: Repository, options: CheckOptions = 
     for (const w of refs.warnings) problems.push({ blob: 'snapshots/', message: w })
 
     const stored = new Map<string, number>()
-    for await (const blob of repo.store.list('data/')) {
-      const m = DATA_RE.exec(blob.name)
-      if (m && m[1] === (m[2] as string).slice(0, 2)) stored.set(m[2] as string, blob.size)
+    for await (const blob of repo.store.list(DATA_PREFIX)) {
+      const hex = contentHexOf(blob.name)
+      if (hex !== undefined) stored.set(hex, blob.size)
       else warnings.push(`${blob.name}: stray blob under data/ (not a content name)`)
     }
     for (const [hex, ref] of refs.contents) {
@@ -88,11 +108,19 @@ export async function checkRepository(repo: Repository, options: CheckOptions = 
       }
     })
 
+    const leftovers = { found: 0, removed: 0 }
+    if (options.leftovers) {
+      leftovers.found = await options.leftovers.sweep({ olderThanMs: LEFTOVER_MIN_AGE_MS, remove: options.repair === true })
+      if (options.repair) leftovers.removed = leftovers.found
+      else if (leftovers.found > 0) warnings.push(`${options.leftovers.what} left by interrupted writers: ${leftovers.found} (older than an hour); \`kvdr repo check --repair\` removes them.`)
+    }
+
     const unique = [...new Map(problems.map((p) => [p.blob, p])).values()]
     return {
       ok: unique.length === 0,
       problems: unique,
       warnings,
+      leftovers,
       stats: {
         keySlots,
         snapshots: refs.snapshots.length,

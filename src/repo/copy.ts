@@ -12,7 +12,7 @@ import { KEYS_PREFIX } from './keyslots.js'
 import { readSlots, Repository } from './repository.js'
 import type { BlobProblem } from './snapshots.js'
 import { SNAPSHOTS_PREFIX } from './snapshots.js'
-import { contentBlobName, parseContentId, type Snapshot, snapshotBlobName } from './types.js'
+import { contentBlobName, DATA_PREFIX, parseContentId, type Snapshot, snapshotBlobName } from './types.js'
 
 export interface CopyTarget {
   store: ObjectStore
@@ -58,7 +58,7 @@ export async function copyRepository(source: Repository, target: CopyTarget, opt
         result.warnings.push(...listing.warnings)
       }
       const present = new Set(await replica.snapshots.names())
-      const stored = new Set((await collect(target.store.list('data/'))).map((b) => b.name))
+      const stored = new Set((await collect(target.store.list(DATA_PREFIX))).map((b) => b.name))
       const copyBlob = async (name: string): Promise<void> => {
         if (stored.has(name)) {
           result.contents.skipped++
@@ -110,7 +110,7 @@ async function prepareTarget(source: Repository, store: ObjectStore): Promise<bo
     new UsageError(`${store.location} is not empty (${name}) but has no repository config; refusing to copy into it.`, {
       hint: 'Copy into an empty location or an existing replica.',
     })
-  for (const prefix of [SNAPSHOTS_PREFIX, 'data/']) {
+  for (const prefix of [SNAPSHOTS_PREFIX, DATA_PREFIX]) {
     for await (const b of store.list(prefix)) throw notEmpty(b.name)
   }
   for await (const b of store.list(KEYS_PREFIX)) {

@@ -11,9 +11,9 @@ import { IntegrityError } from './errors.js'
 import { collectReferences } from './references.js'
 import type { Repository } from './repository.js'
 import { SNAPSHOTS_PREFIX } from './snapshots.js'
+import { contentHexOf, DATA_PREFIX } from './types.js'
 
 export const DEFAULT_SAFETY_MARGIN_MS = 24 * 3600 * 1000
-const DATA_RE = /^data\/([0-9a-f]{2})\/([0-9a-f]{64})$/
 
 export interface PruneOptions {
   /** Keep unreferenced contents younger than this (default 24 h). */
@@ -65,14 +65,14 @@ export async function pruneRepository(repo: Repository, options: PruneOptions = 
       warnings: refs.warnings,
     }
     const candidates: Array<{ name: string; size: number }> = []
-    for await (const blob of repo.store.list('data/')) {
-      const m = DATA_RE.exec(blob.name)
-      if (!m || m[1] !== (m[2] as string).slice(0, 2)) {
+    for await (const blob of repo.store.list(DATA_PREFIX)) {
+      const hex = contentHexOf(blob.name)
+      if (hex === undefined) {
         result.stray.push(blob.name)
         continue
       }
       result.contents.total++
-      if (refs.contents.has(m[2] as string)) {
+      if (refs.contents.has(hex)) {
         result.contents.referenced++
         continue
       }

@@ -30,7 +30,7 @@ import {
 } from './keyslots.js'
 import { assessRollback, type SeenCache } from './seen.js'
 import { type BlobProblem, SnapshotNotFoundError, Snapshots, SNAPSHOTS_PREFIX } from './snapshots.js'
-import type { ContentId, Entry, Snapshot, SnapshotDraft, SnapshotId, SnapshotSummary } from './types.js'
+import { type ContentId, DATA_PREFIX, type Entry, type Snapshot, type SnapshotDraft, type SnapshotId, type SnapshotSummary } from './types.js'
 
 export interface RepositoryOptions {
   /** Locks for writers and maintenance (shared for backups, exclusive for forget/prune). */
@@ -195,10 +195,12 @@ export class Repository implements RepositoryReader {
 
   /**
    * Run `fn` with a writer, holding a shared lock (any number of writers at once; forget and prune wait).
-   * A writer's contents exist before its manifest, so an interrupted run leaves no visible snapshot.
+   * A writer's contents exist before its manifest, so an interrupted run leaves no visible snapshot. The
+   * writer lists the stored content ids once, under the lock, and never uploads those again (dedup without
+   * a request per object); memory grows by one id per stored content.
    */
   withWriter<T>(command: string, fn: (writer: RepositoryWriter) => Promise<T>): Promise<T> {
-    return this.withLock('shared', command, () => fn(new Writer(this)))
+    return this.withLock('shared', command, async () => fn(new Writer(this, await this.contents.storedIds())))
   }
 
   /**
@@ -209,6 +211,7 @@ export class Repository implements RepositoryReader {
     draft: SnapshotDraft,
     entries: AsyncIterable<Entry> | Iterable<Entry>,
     summary: SnapshotSummary | (() => SnapshotSummary),
+    known?: Set<string>,
   ): Promise<{ snapshot: Snapshot; warnings: string[] }> {
     const cache = this.options.cache
     const seen = cache ? await cache.read(this.repositoryId, this.location) : undefined
@@ -219,6 +222,7 @@ export class Repository implements RepositoryReader {
       tool: { name: 'kvdr', version: this.options.toolVersion ?? 'unknown' },
       seqFloor: Math.max(seen?.newest?.seq ?? 0, ...(seen?.missing ?? []).map((m) => m.seq)),
       forgottenMaxSeq: Math.max(0, ...forgets.records.flatMap((r) => r.snapshots.map((s) => s.seq))),
+      ...(known ? { known } : {}),
     })
     return { snapshot, warnings: await this.assess([...others, snapshot], forgets.records) }
   }
@@ -227,7 +231,11 @@ export class Repository implements RepositoryReader {
 class Writer implements RepositoryWriter {
   readonly stats: WriteStats = { contentsCreated: 0, contentsReused: 0, bytesUploaded: 0 }
   readonly warnings: string[] = []
-  constructor(private readonly repo: Repository) {}
+  constructor(
+    private readonly repo: Repository,
+    /** Hex ids of the contents stored (listed when the writer opened, plus what it stored since). */
+    private readonly known: Set<string>,
+  ) {}
   get location(): string {
     return this.repo.location
   }
@@ -250,7 +258,7 @@ class Writer implements RepositoryWriter {
     return this.repo.loadContent(id)
   }
   async saveContent(type: string, data: Uint8Array): Promise<ContentId> {
-    const saved: SavedContent = await this.repo.contents.save(type, data)
+    const saved: SavedContent = await this.repo.contents.save(type, data, this.known)
     if (saved.created) {
       this.stats.contentsCreated++
       this.stats.bytesUploaded += saved.size
@@ -258,7 +266,7 @@ class Writer implements RepositoryWriter {
     return saved.id
   }
   async writeSnapshot(draft: SnapshotDraft, entries: AsyncIterable<Entry> | Iterable<Entry>, summary: SnapshotSummary | (() => SnapshotSummary)): Promise<Snapshot> {
-    const { snapshot, warnings } = await this.repo.commitSnapshot(draft, entries, summary)
+    const { snapshot, warnings } = await this.repo.commitSnapshot(draft, entries, summary, this.known)
     this.warnings.push(...warnings)
     return snapshot
   }
@@ -270,7 +278,7 @@ async function readConfig(store: ObjectStore): Promise<Uint8Array> {
     return await store.get(CONFIG_BLOB)
   } catch (err) {
     if (!(err instanceof StoreNotFoundError)) throw err
-    const leftovers = await hasAny(store, [KEYS_PREFIX, SNAPSHOTS_PREFIX, 'data/'])
+    const leftovers = await hasAny(store, [KEYS_PREFIX, SNAPSHOTS_PREFIX, DATA_PREFIX])
     if (leftovers) {
       throw new IntegrityError(CONFIG_BLOB, `The repository at ${store.location} has no config blob, but holds kvdr data (${leftovers}): the config was deleted or the repository is damaged.`, {
         hint: 'Restore the config blob from a replica (`kvdr repo copy` made one) or from storage versioning; do not run `kvdr repo init` over it.',
@@ -350,7 +358,7 @@ export async function initRepository(store: ObjectStore, options: InitOptions): 
   if (await store.stat(CONFIG_BLOB)) {
     throw new UsageError(`There is already a kvdr repository at ${store.location}.`, { hint: 'Use it as it is, or choose another location for a new repository.' })
   }
-  const leftovers = await hasAny(store, [SNAPSHOTS_PREFIX, 'data/'])
+  const leftovers = await hasAny(store, [SNAPSHOTS_PREFIX, DATA_PREFIX])
   if (leftovers) {
     throw new UsageError(`${store.location} holds kvdr data (${leftovers}) but no config.`, { hint: 'This looks like a damaged repository; restore its config instead of creating a new one.' })
   }

@@ -58,6 +58,8 @@ export interface WriteOptions {
   seqFloor: number
   /** Sequences of forgotten snapshots, so a new snapshot never reuses a forgotten one's position. */
   forgottenMaxSeq: number
+  /** Content ids known to be stored (the writer's); pages among them are not uploaded again. See Contents.save. */
+  known?: Set<string>
 }
 
 export class Snapshots {
@@ -180,7 +182,7 @@ export class Snapshots {
     let entryCount = 0
     const flush = async (): Promise<void> => {
       if (buffer.length === 0) return
-      const saved = await this.contents.save(PAGE_TYPE, encodePage(buffer))
+      const saved = await this.contents.save(PAGE_TYPE, encodePage(buffer), opts.known)
       pages.push(saved.id)
       buffer = []
     }

@@ -100,9 +100,19 @@ export function makeContentId(type: string, hex: string): ContentId {
   return `${type}:${hex}` as ContentId
 }
 
+/** Where contents live. */
+export const DATA_PREFIX = 'data/'
+const CONTENT_BLOB_RE = /^data\/([0-9a-f]{2})\/([0-9a-f]{64})$/
+
 /** The blob name of a content: `data/<2 hex>/<64 hex>`. */
 export function contentBlobName(hex: string): string {
-  return `data/${hex.slice(0, 2)}/${hex}`
+  return `${DATA_PREFIX}${hex.slice(0, 2)}/${hex}`
+}
+
+/** The hex id of a content blob name, or undefined when `name` is not one (a stray blob under data/). */
+export function contentHexOf(name: string): string | undefined {
+  const m = CONTENT_BLOB_RE.exec(name)
+  return m && m[1] === (m[2] as string).slice(0, 2) ? m[2] : undefined
 }
 
 export function snapshotBlobName(id: SnapshotId): string {

@@ -5,7 +5,7 @@ import { RepoKeyError, RepoNotFoundError, RepoVersionError } from '../../src/rep
 import { canonicalJson, parseJsonBytes, utf8 } from '../../src/repo/encoding.js'
 import { PAGE_TYPE, type Entry } from '../../src/repo/types.js'
 import { MemoryStore } from '../../src/store/memory.js'
-import { MemoryLocker } from '../../src/cli/location.js'
+import { MemoryLocker } from '../../src/store/memory-lock.js'
 import { backupLike, blobNames, emptySummary, entriesOf, FAST_KDF, memoryRepo, names, PASSPHRASE, reopen, valueOf, VAULT } from './support/fixtures.js'
 
 async function caught(p: Promise<unknown>): Promise<KvdrError> {
@@ -34,7 +34,7 @@ describe('creating and opening', () => {
   })
 
   it('reports a missing repository with exit 10', async () => {
-    const err = await caught(openRepository(new MemoryStore(), { passphrase: PASSPHRASE }, { locker: new MemoryLocker() }))
+    const err = await caught(openRepository(new MemoryStore(), { passphrase: PASSPHRASE }, { locker: new MemoryLocker('memory://none') }))
     expect(err).toBeInstanceOf(RepoNotFoundError)
     expect(err.exitCode).toBe(ExitCode.RepoNotFound)
     expect(err.hint).toMatch(/kvdr repo init/)

@@ -41,7 +41,7 @@ export default class RepoKeyAdd extends KvdrCommand {
     }
     const file = flags['write-recovery-key'] && flags.type === 'recovery' ? await reserveRecoveryKeyFile(flags['write-recovery-key']) : undefined
     try {
-      const result = await withRepository(flags, { toolVersion: this.config.version }, async (repo) => {
+      const result = await withRepository(flags, this.repoContext, async (repo) => {
         const { added, removed } = await addKeySlot(repo, spec(repo.config.kdf), flags.replace === undefined ? {} : { replace: flags.replace })
         const printed = file && added.recoveryKey ? await file.write(added.recoveryKey, { repositoryId: repo.repositoryId, slotId: added.info.id, location: repo.location, created: added.info.created }) : undefined
         return { data: { added: added.info, ...(removed ? { removed } : {}), ...(file ? { recoveryKeyFile: file.path } : {}) }, printed }

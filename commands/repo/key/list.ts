@@ -1,7 +1,7 @@
 /** `kvdr repo key list`: show the repository's key slots (never any key material). */
 import { KvdrCommand } from '../../../src/cli/base.js'
-import { repoFlags } from '../../../src/cli/flags.js'
-import { withRepository } from '../../../src/cli/open.js'
+import { readerFlags } from '../../../src/cli/flags.js'
+import { withReader } from '../../../src/cli/open.js'
 import { problemLines } from '../../../src/cli/render.js'
 import { formatTime, renderTable } from '../../../src/cli/table.js'
 import { ExitCode } from '../../../src/core/errors.js'
@@ -9,11 +9,11 @@ import { type ListedSlot, listKeySlots } from '../../../src/repo/key-admin.js'
 
 export default class RepoKeyList extends KvdrCommand {
   static override summary = 'List key slots.'
-  static override flags = { ...repoFlags }
+  static override flags = { ...readerFlags }
 
   async run(): Promise<void> {
     const { flags } = await this.parse(RepoKeyList)
-    const result = await withRepository(flags, { toolVersion: this.config.version }, (repo) => listKeySlots(repo))
+    const result = await withReader(flags, this.repoContext, (repo) => listKeySlots(repo))
     const bad = result.unusable.length + result.slots.filter((s) => !s.valid).length
     this.output(
       result,

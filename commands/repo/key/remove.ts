@@ -13,7 +13,7 @@ export default class RepoKeyRemove extends KvdrCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(RepoKeyRemove)
-    const removed = await withRepository(flags, { toolVersion: this.config.version }, (repo) => removeKeySlot(repo, args.slot))
+    const removed = await withRepository(flags, this.repoContext, (repo) => removeKeySlot(repo, args.slot))
     this.output({ removed }, (d) => `Removed key slot ${d.removed.id} (${d.removed.type}, ${d.removed.label}).`)
   }
 }

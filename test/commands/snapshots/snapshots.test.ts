@@ -1,4 +1,4 @@
-/** `kvdr snapshots ...` through oclif: exit codes, --json shapes and tables. */
+/** `kvdr snapshots ...` through oclif on real locations (a file:// URL, azblob:// on Azurite): exit codes, --json shapes and tables. */
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import RepoInit from '../../../commands/repo/init.js'
@@ -6,42 +6,41 @@ import SnapshotsDiff from '../../../commands/snapshots/diff.js'
 import SnapshotsForget from '../../../commands/snapshots/forget.js'
 import SnapshotsList from '../../../commands/snapshots/list.js'
 import SnapshotsShow from '../../../commands/snapshots/show.js'
-import { openLocation } from '../../../src/cli/location.js'
 import { openRepository, type Repository } from '../../../src/repo/repository.js'
 import type { Snapshot } from '../../../src/repo/types.js'
-import type { MemoryStore } from '../../../src/store/memory.js'
+import type { TestBackend } from '../../repo/support/backends.js'
 import { backupLike, tempDir, VAULT } from '../../repo/support/fixtures.js'
+import { AZURITE, FILE_URL, setEnv, useLocation } from '../locations.js'
 import { json, passwordFile, run } from '../repo/run.js'
 
 const PASS = 'the repository passphrase'
 let pw: string
 let repo: string
-let n = 0
 
-/** A repository with two snapshots of VAULT a day apart and one of another vault. */
-async function seeded(): Promise<{ r: Repository; store: MemoryStore; a: Snapshot; b: Snapshot; c: Snapshot }> {
+/** A repository at `b` with two snapshots of VAULT a day apart and one of another vault. */
+async function seeded(b: TestBackend): Promise<{ r: Repository; a: Snapshot; b: Snapshot; c: Snapshot }> {
   const dir = await tempDir()
-  process.env.KVDR_CACHE_DIR = join(dir, 'cache')
+  setEnv({ KVDR_CACHE_DIR: join(dir, 'cache'), KVDR_PASSWORD: undefined })
   pw = await passwordFile(dir, PASS)
-  repo = `memory://cmd-snaps-${++n}`
+  repo = b.location
   expect((await run(RepoInit, ['--repo', repo, '--password-file', pw, '--kdf-cost', '10'])).code).toBe(0)
-  const { store, locker } = await openLocation(repo)
-  const r = await openRepository(store, { passphrase: PASS }, { locker })
+  const r = await openRepository(b.store, { passphrase: PASS }, { locker: b.locker })
   const a = await backupLike(r, ['one', 'two'], { generation: 1, time: new Date('2026-03-01T10:00:00Z'), tags: ['nightly'] })
-  const b = await backupLike(r, ['one', 'three'], { generation: 2, time: new Date('2026-03-02T10:00:00Z'), tags: ['nightly'] })
+  const s2 = await backupLike(r, ['one', 'three'], { generation: 2, time: new Date('2026-03-02T10:00:00Z'), tags: ['nightly'] })
   const c = await backupLike(r, ['x'], { vault: { ...VAULT, url: 'https://other.vault.azure.net' }, time: new Date('2026-03-02T11:00:00Z') })
-  return { r, store: store as MemoryStore, a, b, c }
+  return { r, a, b: s2, c }
 }
 
 const args = (...a: string[]) => [...a, '--repo', repo, '--password-file', pw]
 
-beforeEach(() => {
-  delete process.env.KVDR_PASSWORD
-})
+describe.each([FILE_URL, AZURITE])('kvdr snapshots on $label', (where) => {
+  let location: TestBackend
+  beforeEach(async () => {
+    location = await useLocation(where)
+  })
 
-describe('kvdr snapshots list and show', () => {
   it('lists snapshots oldest first as a table and as JSON', async () => {
-    const { a, b, c } = await seeded()
+    const { a, b, c } = await seeded(location)
     const human = await run(SnapshotsList, args())
     expect(human.code).toBe(0)
     expect(human.stdout).toMatch(new RegExp(`ID\\s+Time \\(UTC\\)\\s+Vault\\s+Tags\\s+Objects\\s+Warn\\s+Err\\n[- ]+\\n${a.id.slice(0, 8)}\\s+2026-03-01 10:00:00\\s+${VAULT.url}\\s+nightly\\s+2`))
@@ -55,7 +54,7 @@ describe('kvdr snapshots list and show', () => {
   })
 
   it('shows one snapshot by prefix or "latest", with its objects', async () => {
-    const { b, c } = await seeded()
+    const { b, c } = await seeded(location)
     const j = json<{ snapshot: Record<string, unknown>; entries: Array<{ name: string }> }>(await run(SnapshotsShow, args(b.id.slice(0, 8), '--json')))
     expect(j.snapshot).toMatchObject({ id: b.id, entryCount: 2, vault: VAULT })
     expect(j.snapshot.pages).toBeUndefined()
@@ -70,25 +69,22 @@ describe('kvdr snapshots list and show', () => {
   })
 
   it('exits 13 and names the blob when a manifest is damaged', async () => {
-    const { store, a } = await seeded()
-    store.tamper(`snapshots/${a.id}`, new Uint8Array(80))
+    const { a } = await seeded(location)
+    await location.tamper(`snapshots/${a.id}`, new Uint8Array(80))
     const r = await run(SnapshotsList, args('--json'))
     expect(r.code).toBe(13)
     expect(json<{ snapshots: unknown[]; problems: Array<{ blob: string }> }>(r)).toMatchObject({ snapshots: [{}, {}], problems: [{ blob: `snapshots/${a.id}` }] })
   })
 
   it('warns on stderr when snapshots this machine saw have vanished without a forget', async () => {
-    const { store, c } = await seeded()
+    const { c } = await seeded(location)
     expect((await run(SnapshotsList, args())).stderr).toBe('')
-    await store.delete(`snapshots/${c.id}`)
+    await location.store.delete(`snapshots/${c.id}`)
     const r = await run(SnapshotsList, args())
     expect(r.stderr).toMatch(new RegExp(`Warning: The repository went backwards: snapshot ${c.id.slice(0, 8)}`))
   })
-})
-
-describe('kvdr snapshots forget and diff', () => {
   it('forget --dry-run shows per-vault decisions; the real run removes; unlimited and bad counts parse as documented', async () => {
-    const { a, b } = await seeded()
+    const { a, b } = await seeded(location)
     const dry = json<{ dryRun: boolean; groups: Array<{ vault: string; keep: Array<{ id: string; reasons: string[] }>; remove: Array<{ id: string }> }>; removed: string[] }>(
       await run(SnapshotsForget, args('--keep-last', '1', '--dry-run', '--json')),
     )
@@ -115,7 +111,7 @@ describe('kvdr snapshots forget and diff', () => {
   })
 
   it('diff lists added, removed and changed objects', async () => {
-    const { a, b } = await seeded()
+    const { a, b } = await seeded(location)
     const j = json(await run(SnapshotsDiff, args(a.id.slice(0, 8), b.id.slice(0, 8), '--json')))
     expect(j).toEqual({
       from: a.id,
