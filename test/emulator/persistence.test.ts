@@ -35,7 +35,8 @@ describe('restarting on the same state directory', () => {
       stateDir,
       clock: new ManualClock(at, { running: false }),
       vaults: [{ name: 'kv-keep', softDeleteRetentionDays: 7, ...(ports ? { port: ports.vault } : {}) }],
-      ...(ports ? { port: ports.shared } : {}),
+      // identityPort 0: with a fixed port the endpoint would default to port - 1, which nothing reserved for us
+      ...(ports ? { port: ports.shared, identityPort: 0 } : {}),
       ...extra,
     })
 
