@@ -1,45 +1,116 @@
 /**
- * `npm run demo`: kvdr end to end on embedded defaults. Today: start the Key Vault emulator in-process, seed a
- * vault through the official Azure SDK, and list it back the way kvdr inventories a vault (names, versions, tags;
- * never values). Grows with each capability.
+ * `npm run demo`: kvdr end to end on embedded defaults - start the Key Vault emulator in-process, seed a
+ * realistic vault through the official Azure SDKs, back it up into a local encrypted repository, change a few
+ * objects, back up again incrementally, and list the snapshots. No cloud account; no secret is ever printed.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CertificateClient } from '@azure/keyvault-certificates'
+import { KeyClient } from '@azure/keyvault-keys'
 import { SecretClient } from '@azure/keyvault-secrets'
+import { runBackup, type BackupOptions, type BackupResult } from '../src/backup/backup.js'
+import { snapshotTable } from '../src/cli/render.js'
+import { randomBytes } from '../src/crypto/mac.js'
 import { startEmulator } from '../src/emulator/index.js'
+import { initRepository } from '../src/repo/repository.js'
+import { openLocation } from '../src/store/location.js'
+import { parseResolve } from '../src/vault/transport.js'
 
-const SEED: { name: string; versions: string[]; tags?: Record<string, string>; contentType?: string }[] = [
-  { name: 'db-password', versions: ['demo-pw-1', 'demo-pw-2', 'demo-pw-3'], tags: { env: 'prod', owner: 'payments' } },
-  { name: 'api-key', versions: ['demo-key-1'], tags: { env: 'prod' }, contentType: 'text/plain' },
-  { name: 'tls-passphrase', versions: ['demo-pass-1', 'demo-pass-2'] },
-]
+const FAST = { intervalInMs: 50 }
+const say = (line = ''): void => console.log(line)
+const SUBSCRIPTION = '5f3e2c10-8d7b-4f6a-9e1c-2b4d6f8a0c01'
 
-const emulator = await startEmulator({ port: 0 })
+const emulator = await startEmulator({ port: 0, timing: { deleteDelayMs: 200, recoverDelayMs: 200, purgeDelayMs: 200, issueDelayMs: 200 } })
+const dir = await mkdtemp(join(tmpdir(), 'kvdr-demo-'))
 try {
   const vault = emulator.vault('kv-primary')
-  console.log('kvdr demo: a local Azure Key Vault emulator stands in for Azure, so no cloud account is needed.\n')
-  console.log(`Started the emulator with ${emulator.vaults.length} vaults (${emulator.vaults.map((v) => `${v.name} in ${v.region}`).join(', ')}).`)
-  console.log(`Using ${vault.name}: ${vault.hostUrl} (HTTPS with a local CA, Key Vault's challenge authentication).\n`)
+  say('kvdr demo: a local Azure Key Vault emulator stands in for Azure, so no cloud account is needed.')
+  say(`Vault ${vault.name} (${vault.region}, ${vault.geography}) at ${vault.hostUrl}: HTTPS with a local CA and Key Vault's challenge authentication.`)
+  say()
 
+  // 1. Seed a vault the way applications fill real ones, through the official SDK clients.
   const { vaultUrl, options } = emulator.clientSetup(vault.name)
-  const client = new SecretClient(vaultUrl, emulator.credential, options)
-  for (const s of SEED) {
-    for (const value of s.versions) {
-      await client.setSecret(s.name, value, { ...(s.tags ? { tags: s.tags } : {}), ...(s.contentType ? { contentType: s.contentType } : {}) })
-    }
+  const secrets = new SecretClient(vaultUrl, emulator.credential, options)
+  const keys = new KeyClient(vaultUrl, emulator.credential, options)
+  const certs = new CertificateClient(vaultUrl, emulator.credential, options)
+  const value = (): string => Buffer.from(randomBytes(18)).toString('base64url') // demo values, never printed
+  for (let i = 0; i < 3; i++) await secrets.setSecret('db-password', value(), { tags: { env: 'prod', owner: 'payments' } })
+  await secrets.setSecret('api-key', value(), { tags: { env: 'prod' }, contentType: 'text/plain' })
+  const old = await secrets.setSecret('legacy-token', value())
+  await secrets.setSecret('legacy-token', value())
+  await secrets.updateSecretProperties('legacy-token', old.properties.version as string, { enabled: false })
+  await secrets.setSecret('temp-credential', value())
+  await (await secrets.beginDeleteSecret('temp-credential', FAST)).pollUntilDone()
+  await keys.createRsaKey('storage-cmk', { keySize: 2048, tags: { use: 'storage-encryption' } })
+  await keys.createEcKey('release-signing', { curve: 'P-256' })
+  await keys.updateKeyRotationPolicy('release-signing', { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'P90D' }], expiresIn: 'P1Y' })
+  await certs.createIssuer('digicert-prod', 'DigiCert', { accountId: 'demo-account', organizationId: 'contoso' })
+  await certs.setContacts([{ email: 'pki-team@contoso.example', name: 'PKI team' }])
+  for (const [name, subject] of [['shop-tls', 'CN=shop.contoso.example'], ['api-tls', 'CN=api.contoso.example']] as const) {
+    await (await certs.beginCreateCertificate(name, { issuerName: 'Self', subject, contentType: 'application/x-pkcs12', exportable: true, validityInMonths: 12 }, FAST)).pollUntilDone()
   }
-  const versionsWritten = SEED.reduce((n, s) => n + s.versions.length, 0)
-  console.log(`Seeded ${SEED.length} secrets (${versionsWritten} versions) through the official @azure/keyvault-secrets client.\n`)
+  say('Seeded through @azure/keyvault-*: 4 secrets (one with 3 versions, one with a disabled version, one soft-deleted),')
+  say('2 keys (RSA with tags, EC with a rotation policy), 2 self-signed certificates, a certificate issuer and contacts.')
+  say()
 
-  console.log('Inventory read back through the SDK (kvdr lists names, versions and tags, never secret values):')
-  const rows: string[][] = [['SECRET', 'VERSIONS', 'LATEST UPDATED', 'TAGS']]
-  for await (const props of client.listPropertiesOfSecrets()) {
-    let versions = 0
-    for await (const _ of client.listPropertiesOfSecretVersions(props.name)) versions++
-    const tags = Object.entries(props.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || '-'
-    rows.push([props.name, String(versions), props.updatedOn?.toISOString() ?? '-', tags])
+  // 2. A local encrypted repository with a generated passphrase (kept in the environment, never shown).
+  process.env.KVDR_PASSWORD ??= Buffer.from(randomBytes(24)).toString('base64url')
+  const repoDir = join(dir, 'repository')
+  const { store, locker } = await openLocation(repoDir, { create: true })
+  const { repo } = await initRepository(store, { locker, toolVersion: 'demo', slots: [{ type: 'passphrase', passphrase: process.env.KVDR_PASSWORD, kdf: { N: 2 ** 15, r: 8, p: 1 } }] })
+  say(`Created an encrypted repository in ${repoDir} (passphrase generated into KVDR_PASSWORD; not shown).`)
+
+  // kvdr reaches the emulator as it reaches Azure: the vault's real host name, --resolve and --ca-file.
+  const caFile = join(dir, 'emulator-ca.pem')
+  await writeFile(caFile, emulator.caPem)
+  const host = new URL(vault.hostUrl).hostname
+  const run = (extra: Partial<BackupOptions> = {}): Promise<BackupResult> =>
+    runBackup(repo, {
+      targets: [{ url: vault.hostUrl, subscriptionId: SUBSCRIPTION }],
+      modes: { native: true, value: true },
+      credential: emulator.credential,
+      transport: { caFiles: [caFile], resolve: parseResolve([`${host}=127.0.0.1`]) },
+      tags: ['demo'],
+      ...extra,
+    })
+  say(`Same as: kvdr backup --vault ${vault.hostUrl} --subscription ${SUBSCRIPTION} --repo ${repoDir} --ca-file ${caFile} --resolve ${host}=127.0.0.1 --tag demo`)
+  say()
+
+  const describe = (label: string, r: BackupResult): void => {
+    const v = r.vaults[0]
+    const c = v?.counts
+    say(`${label}: snapshot ${v?.snapshot?.id.slice(0, 8)} - ${v?.status}, exit code ${r.exitCode}`)
+    say(`  ${c?.listed} objects listed: ${c?.captured} fetched, ${c?.reused} unchanged (reused without a request), ${c?.deleted} soft-deleted; ${c?.vaultSettings} issuer/contact record(s)`)
+    say(`  ${v?.requests?.requests} requests to the vault, ${v?.requests?.throttled} throttled; ${r.contents.uploaded} new encrypted contents stored, ${r.contents.reused} already there`)
+    say(`  where it restores: subscription ${v?.world?.subscriptionId}, ${v?.world?.region} (${v?.world?.geography}) for native backups; values anywhere`)
+    for (const p of v?.problems ?? []) say(`  ${p.severity}: ${p.kind}/${p.name}: ${p.message}`)
   }
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? []
-  for (const r of rows) console.log(`  ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd())
-  console.log(`\nRun \`kvdr emulator start\` to keep an emulator running for your own DR rehearsals (docs/emulator.md).`)
+
+  emulator.clock.advance(2000)
+  const first = await run()
+  describe('Full backup', first)
+  say()
+
+  // 3. Change a few things, as a normal day would, then back up again: only what changed is read.
+  await secrets.setSecret('api-key', value(), { tags: { env: 'prod', rotated: 'yes' } })
+  await keys.rotateKey('storage-cmk')
+  await (await secrets.beginDeleteSecret('db-password', FAST)).pollUntilDone()
+  emulator.clock.advance(2000)
+  say('Changed: rotated api-key (new version) and storage-cmk (new key version), soft-deleted db-password.')
+  const second = await run()
+  describe('Incremental backup', second)
+  say()
+
+  const { snapshots } = await repo.listSnapshots()
+  say('kvdr snapshots list:')
+  say(snapshotTable(snapshots))
+  say()
+  say('Every value, PFX and native Key Vault backup above is sealed (AES-256-GCM) in the repository; the entries')
+  say('record versions, attributes, tags, policies and where each object can be restored. See docs/backup.md.')
+  await store.close()
+  process.exitCode = second.exitCode
 } finally {
   await emulator.stop()
+  await rm(dir, { recursive: true, force: true })
 }

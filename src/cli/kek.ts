@@ -1,18 +1,24 @@
 /**
- * Where the CLI gets KeyWrappers for Key Vault key slots. Key Vault access lives in src/vault (not part of
- * this build yet); when it lands, point `keyWrapperFactory` at its CryptographyClient-based KeyWrapper and
- * both opening through a KEK slot and `kvdr repo key add --type kek` start working.
+ * Where the CLI gets KeyWrappers for Key Vault key slots: a VaultKeyWrapper (src/vault) per versioned key id,
+ * with DefaultAzureCredential and the network settings of the environment: KVDR_CA_FILE (extra trusted CA PEM
+ * files, separated like PATH) and KVDR_RESOLVE (comma-separated host=ip pins), as --ca-file and --resolve do.
  */
-import { UsageError } from '../core/errors.js'
+import { delimiter } from 'node:path'
 import type { KeyWrapper } from '../crypto/keywrap.js'
+import { VaultKeyWrapper } from '../vault/keywrap.js'
+import { parseResolve, type TransportOptions } from '../vault/transport.js'
 
-/** Builds a KeyWrapper for a versioned Key Vault key id, or undefined when this build cannot reach Key Vault. */
-export const keyWrapperFactory: ((keyId: string) => KeyWrapper) | undefined = undefined
+/** Network settings for Key Vault calls outside `kvdr backup` (which has flags for them). */
+export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): TransportOptions {
+  const caFiles = (env.KVDR_CA_FILE ?? '').split(delimiter).filter(Boolean)
+  const pins = (env.KVDR_RESOLVE ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  return { ...(caFiles.length ? { caFiles } : {}), ...(pins.length ? { resolve: parseResolve(pins) } : {}) }
+}
 
-/** The factory, or a UsageError saying Key Vault key slots are not available in this build. */
+/** Builds a KeyWrapper for a versioned Key Vault key id. Throws UsageError for an unversioned or malformed id. */
+export const keyWrapperFactory: ((keyId: string) => KeyWrapper) | undefined = (keyId) => new VaultKeyWrapper(keyId, { transport: transportFromEnv() })
+
+/** The factory (always available in this build). */
 export function requireKeyWrapperFactory(): (keyId: string) => KeyWrapper {
-  if (keyWrapperFactory) return keyWrapperFactory
-  throw new UsageError('Key Vault key slots need Key Vault access, which this kvdr build does not include yet.', {
-    hint: 'Use a passphrase or an offline recovery key slot for now.',
-  })
+  return keyWrapperFactory as (keyId: string) => KeyWrapper
 }

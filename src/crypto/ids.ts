@@ -26,6 +26,16 @@ export function forgetIdHex(idKey: Uint8Array, plaintext: Uint8Array): string {
   return hex(hmacSha256(idKey, utf8('kvdr/forget-id/v1\0'), plaintext))
 }
 
+/**
+ * A keyed fingerprint of `data` for comparing values without revealing them (backup records compare secret
+ * versions this way): hex HMAC-SHA256(idKey, "kvdr/fingerprint/v1\0" label "\0" data). `label` names what
+ * is fingerprinted and must not contain NUL.
+ */
+export function fingerprintHex(idKey: Uint8Array, label: string, data: Uint8Array): string {
+  if (label.includes('\0')) throw new RangeError('a fingerprint label cannot contain NUL')
+  return hex(hmacSha256(idKey, utf8(`kvdr/fingerprint/v1\0${label}\0`), data))
+}
+
 /** A MAC over a metadata blob body (config, key slot): HMAC-SHA256(idKey, label "\0" body), base64. */
 export function metadataMac(idKey: Uint8Array, label: string, body: string): string {
   return Buffer.from(hmacSha256(idKey, utf8(`${label}\0`), utf8(body))).toString('base64')

@@ -224,7 +224,7 @@ function noSlotOpened(slots: ParsedSlot[], attempts: Attempt[], creds: Credentia
   const details = { slots: slots.map((s) => s.info), tried: attempts.map((a) => ({ slot: a.slot.info.id, type: a.slot.info.type, result: a.failure })) }
   const otherWays = 'Open with another key: KVDR_PASSWORD or --password-file for a passphrase, --recovery-key-file for an offline recovery key.'
   if (attempts.length === 0) {
-    const given = [creds.passphrase !== undefined && 'a passphrase', creds.recoveryKey !== undefined && 'a recovery key', creds.keyWrapperFor !== undefined && 'Key Vault access'].filter(Boolean)
+    const given = [creds.passphrase !== undefined && 'a passphrase', creds.recoveryKey !== undefined && 'a recovery key', creds.keyWrapperFor !== undefined && slots.some((s) => s.info.type === 'kek') && 'Key Vault access'].filter(Boolean)
     const what = given.length ? `None of the keys given (${given.join(', ')}) fits a key slot` : 'No key was given to open it'
     return new RepoKeyError(`Cannot open the repository at ${location}: ${what}. Its key slots: ${available}.`, { hint: otherWays, details })
   }

@@ -5,7 +5,7 @@
  */
 import { type Clock, systemClock } from '../core/clock.js'
 import { UsageError } from '../core/errors.js'
-import { keyFingerprint } from '../crypto/ids.js'
+import { fingerprintHex, keyFingerprint } from '../crypto/ids.js'
 import { DEFAULT_SCRYPT, type ScryptParams } from '../crypto/kdf.js'
 import { generateMasterKeys, type MasterKeys } from '../crypto/master.js'
 import { randomBytes } from '../crypto/mac.js'
@@ -63,6 +63,11 @@ export interface RepositoryReader {
   entries(snapshot: Snapshot): AsyncIterable<Entry>
   /** Verified plaintext of a content. Throws IntegrityError when it is missing or altered. */
   loadContent(id: ContentId): Promise<Uint8Array>
+  /**
+   * Keyed fingerprint of `data` under the repository's id key (FORMAT.md, "Fingerprints"): equal inputs give
+   * equal fingerprints in this repository, and a storage reader cannot confirm guesses. Stores nothing.
+   */
+  fingerprint(label: string, data: Uint8Array): string
 }
 
 /** Counters of what a writer stored. */
@@ -183,6 +188,10 @@ export class Repository implements RepositoryReader {
     return this.contents.load(id)
   }
 
+  fingerprint(label: string, data: Uint8Array): string {
+    return fingerprintHex(this.keys.idKey, label, data)
+  }
+
   /** Run `fn` holding a repository lock; released however `fn` ends. Throws the locker's RepoLockedError. */
   async withLock<T>(mode: LockMode, command: string, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
     const lock = await this.options.locker.acquire(mode, command, { waitMs: this.options.lockWaitMs ?? 0 })
@@ -256,6 +265,9 @@ class Writer implements RepositoryWriter {
   }
   loadContent(id: ContentId): Promise<Uint8Array> {
     return this.repo.loadContent(id)
+  }
+  fingerprint(label: string, data: Uint8Array): string {
+    return this.repo.fingerprint(label, data)
   }
   async saveContent(type: string, data: Uint8Array): Promise<ContentId> {
     const saved: SavedContent = await this.repo.contents.save(type, data, this.known)

@@ -276,7 +276,7 @@ describe('on a local directory', () => {
     expect(json<{ error: { code: string } }>(last).error.code).toBe('LAST_KEY_SLOT')
   })
 
-  it('adds a recovery key (written once, never overwriting) and says a Key Vault slot is not available yet', async () => {
+  it('adds a recovery key (written once, never overwriting); a Key Vault slot whose vault cannot be reached is exit 12 naming why', async () => {
     await init()
     const file = join(dir, 'rk2.txt')
     const r = await run(RepoKeyAdd, keyed('--type', 'recovery', '--write-recovery-key', file))
@@ -285,8 +285,8 @@ describe('on a local directory', () => {
     expect((await run(RepoKeyAdd, keyed('--type', 'recovery', '--write-recovery-key', file))).code).toBe(2)
     expect((await run(RepoKeyAdd, keyed('--type', 'recovery'))).code).toBe(2)
     const kek = await run(RepoKeyAdd, keyed('--type', 'kek', '--key-id', 'https://kek.vault.azure.net/keys/k/0123'))
-    expect(kek.code).toBe(2)
-    expect(kek.stderr).toMatch(/Key Vault key slots need Key Vault access, which this kvdr build does not include yet/)
+    expect(kek.code).toBe(12)
+    expect(kek.stderr).toMatch(/could not wrap the repository key: Cannot resolve kek\.vault\.azure\.net/)
   })
 })
 

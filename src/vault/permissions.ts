@@ -1,0 +1,75 @@
+/**
+ * What each Key Vault operation kvdr performs needs: the Azure RBAC data action, the access-policy permission
+ * (vaults on the legacy model) and the least built-in role that grants it. Used to turn a 403 into an
+ * actionable message. Source: the Key Vault RBAC guide and the Azure permissions reference (Microsoft.KeyVault).
+ */
+
+/** The operations kvdr sends (read side and write side share this table). */
+export type VaultOperation =
+  | 'secrets.list'
+  | 'secrets.listVersions'
+  | 'secrets.get'
+  | 'secrets.backup'
+  | 'secrets.listDeleted'
+  | 'keys.list'
+  | 'keys.listVersions'
+  | 'keys.get'
+  | 'keys.backup'
+  | 'keys.getRotationPolicy'
+  | 'keys.listDeleted'
+  | 'keys.wrapKey'
+  | 'keys.unwrapKey'
+  | 'certificates.list'
+  | 'certificates.listVersions'
+  | 'certificates.get'
+  | 'certificates.getPolicy'
+  | 'certificates.backup'
+  | 'certificates.listDeleted'
+  | 'certificates.listIssuers'
+  | 'certificates.getIssuer'
+  | 'certificates.getContacts'
+
+/** What an operation needs. */
+export interface Permission {
+  /** Azure RBAC data action, e.g. `Microsoft.KeyVault/vaults/secrets/backup/action`. */
+  dataAction: string
+  /** Access-policy permission, e.g. `secrets: backup`. */
+  accessPolicy: string
+  /** The least-privileged built-in role that grants the data action. */
+  role: string
+}
+
+const KV = 'Microsoft.KeyVault/vaults'
+
+export const PERMISSIONS: Record<VaultOperation, Permission> = {
+  'secrets.list': { dataAction: `${KV}/secrets/readMetadata/action`, accessPolicy: 'secrets: list', role: 'Key Vault Reader' },
+  'secrets.listVersions': { dataAction: `${KV}/secrets/readMetadata/action`, accessPolicy: 'secrets: list', role: 'Key Vault Reader' },
+  'secrets.get': { dataAction: `${KV}/secrets/getSecret/action`, accessPolicy: 'secrets: get', role: 'Key Vault Secrets User' },
+  'secrets.backup': { dataAction: `${KV}/secrets/backup/action`, accessPolicy: 'secrets: backup', role: 'Key Vault Secrets Officer' },
+  'secrets.listDeleted': { dataAction: `${KV}/secrets/readMetadata/action`, accessPolicy: 'secrets: list', role: 'Key Vault Reader' },
+  'keys.list': { dataAction: `${KV}/keys/read`, accessPolicy: 'keys: list', role: 'Key Vault Reader' },
+  'keys.listVersions': { dataAction: `${KV}/keys/read`, accessPolicy: 'keys: list', role: 'Key Vault Reader' },
+  'keys.get': { dataAction: `${KV}/keys/read`, accessPolicy: 'keys: get', role: 'Key Vault Reader' },
+  'keys.backup': { dataAction: `${KV}/keys/backup/action`, accessPolicy: 'keys: backup', role: 'Key Vault Crypto Officer' },
+  'keys.getRotationPolicy': { dataAction: `${KV}/keyrotationpolicies/read`, accessPolicy: 'keys: getrotationpolicy', role: 'Key Vault Reader' },
+  'keys.listDeleted': { dataAction: `${KV}/keys/read`, accessPolicy: 'keys: list', role: 'Key Vault Reader' },
+  'keys.wrapKey': { dataAction: `${KV}/keys/wrap/action`, accessPolicy: 'keys: wrapKey', role: 'Key Vault Crypto Service Encryption User' },
+  'keys.unwrapKey': { dataAction: `${KV}/keys/unwrap/action`, accessPolicy: 'keys: unwrapKey', role: 'Key Vault Crypto Service Encryption User' },
+  'certificates.list': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: list', role: 'Key Vault Reader' },
+  'certificates.listVersions': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: list', role: 'Key Vault Reader' },
+  'certificates.get': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: get', role: 'Key Vault Reader' },
+  'certificates.getPolicy': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: get', role: 'Key Vault Reader' },
+  'certificates.backup': { dataAction: `${KV}/certificates/backup/action`, accessPolicy: 'certificates: backup', role: 'Key Vault Certificates Officer' },
+  'certificates.listDeleted': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: list', role: 'Key Vault Reader' },
+  'certificates.listIssuers': { dataAction: `${KV}/certificatecas/read`, accessPolicy: 'certificates: listissuers', role: 'Key Vault Reader' },
+  'certificates.getIssuer': { dataAction: `${KV}/certificatecas/read`, accessPolicy: 'certificates: getissuers', role: 'Key Vault Reader' },
+  // The permissions reference has no read action for contacts: reading them needs write (managecontacts).
+  'certificates.getContacts': { dataAction: `${KV}/certificatecontacts/write`, accessPolicy: 'certificates: managecontacts', role: 'Key Vault Certificates Officer' },
+}
+
+/** A one-line description of what grants `op`: data action, role and access-policy permission. */
+export function describePermission(op: VaultOperation, dataAction?: string): string {
+  const p = PERMISSIONS[op]
+  const action = dataAction ?? p.dataAction
+  return `${action} (built-in role "${p.role}"; on access-policy vaults: ${p.accessPolicy})`
+}
