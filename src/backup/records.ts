@@ -5,7 +5,7 @@
  * tell "identical" without reading values.
  */
 import type { ContentId, Entry, Json } from '../repo/types.js'
-import type { Attributes, CertificateContact, DeletedObject, ListedObject, PlainJson } from '../vault/types.js'
+import type { Attributes, CertificateContact, DeletedObject, IssuerDetail, ListedObject, PlainJson } from '../vault/types.js'
 
 export const RECORD_VERSION = 1
 
@@ -134,14 +134,8 @@ export interface CertificateRecord extends ObjectRecordBase {
   native: NativeRecord | null
 }
 
-export interface IssuerRecord {
+export interface IssuerRecord extends Omit<IssuerDetail, 'name' | 'credentials'> {
   v: 1
-  provider?: string
-  enabled?: boolean
-  createdOn?: string
-  updatedOn?: string
-  organizationId?: string
-  administratorContacts?: Array<{ firstName?: string; lastName?: string; email?: string; phone?: string }>
   /** Sealed `{accountId, password?}`; Key Vault never returns issuer passwords, so `password` is usually absent. */
   credentials: ContentId | null
   /** True when the issuer's password was returned and is in `credentials`. */

@@ -1,18 +1,8 @@
 /** The human report of `kvdr backup` (and of `--dry-run`): per vault what was written, read, reused and what went wrong. */
+import { formatBytes as bytes } from '../cli/table.js'
 import type { BackupResult, DryRunResult, VaultResult } from './backup.js'
 
 const SHOWN_PROBLEMS = 20
-
-function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB']
-  let v = n
-  let i = 0
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024
-    i++
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`
-}
 
 function vaultLines(v: VaultResult): string[] {
   if (!v.snapshot) {
