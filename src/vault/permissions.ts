@@ -28,6 +28,15 @@ export type VaultOperation =
   | 'certificates.listIssuers'
   | 'certificates.getIssuer'
   | 'certificates.getContacts'
+  | 'secrets.getDeleted'
+  | 'secrets.recover'
+  | 'secrets.purge'
+  | 'keys.getDeleted'
+  | 'keys.recover'
+  | 'keys.purge'
+  | 'certificates.getDeleted'
+  | 'certificates.recover'
+  | 'certificates.purge'
 
 /** What an operation needs. */
 export interface Permission {
@@ -65,6 +74,16 @@ export const PERMISSIONS: Record<VaultOperation, Permission> = {
   'certificates.getIssuer': { dataAction: `${KV}/certificatecas/read`, accessPolicy: 'certificates: getissuers', role: 'Key Vault Reader' },
   // The permissions reference has no read action for contacts: reading them needs write (managecontacts).
   'certificates.getContacts': { dataAction: `${KV}/certificatecontacts/write`, accessPolicy: 'certificates: managecontacts', role: 'Key Vault Certificates Officer' },
+  // Soft-deleted objects (src/vault/deleted-ops.ts): reading them is covered by the kind's read action.
+  'secrets.getDeleted': { dataAction: `${KV}/secrets/readMetadata/action`, accessPolicy: 'secrets: get', role: 'Key Vault Reader' },
+  'secrets.recover': { dataAction: `${KV}/secrets/recover/action`, accessPolicy: 'secrets: recover', role: 'Key Vault Secrets Officer' },
+  'secrets.purge': { dataAction: `${KV}/secrets/purge/action`, accessPolicy: 'secrets: purge', role: 'Key Vault Secrets Officer' },
+  'keys.getDeleted': { dataAction: `${KV}/keys/read`, accessPolicy: 'keys: get', role: 'Key Vault Reader' },
+  'keys.recover': { dataAction: `${KV}/keys/recover/action`, accessPolicy: 'keys: recover', role: 'Key Vault Crypto Officer' },
+  'keys.purge': { dataAction: `${KV}/keys/purge/action`, accessPolicy: 'keys: purge', role: 'Key Vault Crypto Officer' },
+  'certificates.getDeleted': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: get', role: 'Key Vault Reader' },
+  'certificates.recover': { dataAction: `${KV}/certificates/recover/action`, accessPolicy: 'certificates: recover', role: 'Key Vault Certificates Officer' },
+  'certificates.purge': { dataAction: `${KV}/certificates/purge/action`, accessPolicy: 'certificates: purge', role: 'Key Vault Certificates Officer' },
 }
 
 /** A one-line description of what grants `op`: data action, role and access-policy permission. */
