@@ -15,12 +15,14 @@ import type { CertificateRecord, CertificateVersionRecord, KeyRecord, SecretVers
 import type { VaultConnection } from '../vault/connection.js'
 import { type DeletionSettings, purgeDeleted, recoverDeleted, waitUntilNameFree } from '../vault/deleted-ops.js'
 import { VaultError } from '../vault/errors.js'
+import type { VaultReader } from '../vault/reader.js'
 import { isNameConflict, isWorldMismatch, type VaultWriter } from '../vault/writer.js'
 import type { PlanItem } from './decide.js'
 import type { ObjectOutcome } from './types.js'
 
 export interface ApplyContext {
   repo: Pick<RepositoryReader, 'loadContent'>
+  reader: VaultReader
   writer: VaultWriter
   connection: VaultConnection
   deletion?: DeletionSettings
@@ -46,7 +48,7 @@ async function writeWaiting<T>(ctx: ApplyContext, kind: ObjectKind, name: string
       ...(ctx.nameWaitMs === undefined ? {} : { timeoutMs: ctx.nameWaitMs }),
     })
     if (state !== 'free') {
-      throw new VaultError('NAME_TAKEN', ExitCode.Failure, `${kind}/${name} is ${state === 'live' ? 'live' : 'soft-deleted'} in the target now (it was not when the plan was made).`, {
+      throw new VaultError(state === 'live' ? 'NAME_TAKEN' : 'NAME_DELETED', ExitCode.Failure, `${kind}/${name} is ${state === 'live' ? 'live' : 'soft-deleted'} in the target now (Key Vault was still deleting it, or it appeared, when the plan was made).`, {
         scope: 'object',
         hint: 'Run the restore again: the new plan will show what to do with it.',
       })
@@ -131,9 +133,20 @@ async function perform(item: PlanItem, ctx: ApplyContext): Promise<Done> {
     return { message: 'recovered from the target\'s soft-deleted objects (every version)', written: 0 }
   }
   if (planned.purgeFirst) await purgeDeleted(ctx.connection, source.kind, planned.name, { ...(ctx.deletion ? { settings: ctx.deletion } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.nameWaitMs === undefined ? {} : { timeoutMs: ctx.nameWaitMs }) })
-  if (planned.method === 'native') return restoreNative(item, ctx)
-  const written = await restoreValues(item, ctx)
-  return { message: `${written} version(s) written by value, oldest first`, written, warning: planned.notes.length > 0 }
+  try {
+    if (planned.method === 'native') return await restoreNative(item, ctx)
+    const written = await restoreValues(item, ctx)
+    return { message: `${written} version(s) written by value, oldest first`, written, warning: planned.notes.length > 0 }
+  } catch (err) {
+    // The name was being deleted when the plan was made (reads cannot see that) and is soft-deleted now.
+    if (!(err instanceof VaultError) || err.code !== 'NAME_DELETED' || planned.action !== 'create') throw err
+    const current = source.record.versions[source.record.versions.length - 1]
+    let deletedCreatedOn: string | undefined
+    for await (const page of ctx.reader.listDeleted(source.kind)) deletedCreatedOn ??= page.items.find((d) => d.name.toLowerCase() === planned.name.toLowerCase())?.attributes.createdOn
+    if (source.pinned || current?.attributes.createdOn === undefined || deletedCreatedOn !== current.attributes.createdOn) throw err
+    await recoverDeleted(ctx.connection, source.kind, planned.name, { ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.nameWaitMs === undefined ? {} : { timeoutMs: ctx.nameWaitMs }) })
+    return { message: 'Key Vault was still deleting it when the plan was made; it is soft-deleted with the snapshot\'s current version now: recovered', written: 0, warning: true }
+  }
 }
 
 /**

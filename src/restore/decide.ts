@@ -142,7 +142,8 @@ export function decideObject(src: ObjectSource, target: TargetObject, ctx: Decid
   }
   const sameIds = src.versions.every((v) => ids.has(v.version))
   const allFps = srcFps.every((f) => fps.has(f))
-  if (allFps && (sameIds || (srcFps.length > 0 && srcCurrent?.fingerprint === currentFp))) {
+  const sameCurrent = srcCurrent !== undefined && (srcCurrent.version === live.current || (srcCurrent.fingerprint !== undefined && srcCurrent.fingerprint === currentFp))
+  if (allFps && sameCurrent) {
     return item({ action: 'skip', reason: sameIds ? 'identical: the same version ids and fingerprints' : 'identical: every version present (same fingerprints) and the same current version', versions: 0 })
   }
   const subset = canValue && live.versions.length > 0 && live.versions.every((v) => v.fingerprint !== undefined && srcFps.includes(v.fingerprint))

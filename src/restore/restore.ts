@@ -158,7 +158,7 @@ export async function runRestore(repo: Pick<RepositoryReader, 'listSnapshots' | 
     }
     const writer = new VaultWriter(conn)
     const outcomes = await mapLimit(items, options.objectConcurrency ?? 16, async (item) => {
-      const o = await applyItem(item, { repo, writer, connection: conn, ...(plan.target.deletion ? { deletion: plan.target.deletion } : {}), ...(options.nameWaitMs === undefined ? {} : { nameWaitMs: options.nameWaitMs }) })
+      const o = await applyItem(item, { repo, reader, writer, connection: conn, ...(plan.target.deletion ? { deletion: plan.target.deletion } : {}), ...(options.nameWaitMs === undefined ? {} : { nameWaitMs: options.nameWaitMs }) })
       options.onOutcome?.(o)
       return o
     })
