@@ -170,7 +170,7 @@ type SettingSource = Exclude<SourceObject, ObjectSource>
  * JSON (contacts), undefined when it has none, or an unknown state when it could not be read.
  */
 export function decideSetting(src: SettingSource, present: string | undefined | { unknown: string }, ctx: Pick<DecideContext, 'onConflict'>): PlanItem {
-  const ref = src.kind === 'certificate-issuer' ? `certificate-issuer/${src.name}` : 'certificate-contacts'
+  const ref = `${src.kind}/${src.name}`
   const wanted = src.kind === 'certificate-issuer' ? src.record.fingerprint : canonicalJson(src.record.contacts)
   const notes = src.kind === 'certificate-issuer' && src.record.provider !== undefined && !src.record.passwordCaptured ? ['Key Vault never returns issuer passwords: set it again on the restored issuer'] : []
   const base = { kind: src.kind, name: src.targetName, source: ref, versions: 0, notes }
