@@ -157,11 +157,20 @@ export async function runRestore(repo: Pick<RepositoryReader, 'listSnapshots' | 
       })
     }
     const writer = new VaultWriter(conn)
-    const outcomes = await mapLimit(items, options.objectConcurrency ?? 16, async (item) => {
-      const o = await applyItem(item, { repo, reader, writer, connection: conn, ...(plan.target.deletion ? { deletion: plan.target.deletion } : {}), ...(options.nameWaitMs === undefined ? {} : { nameWaitMs: options.nameWaitMs }) })
-      options.onOutcome?.(o)
-      return o
-    })
+    const ctx = { repo, reader, writer, connection: conn, ...(plan.target.deletion ? { deletion: plan.target.deletion } : {}), ...(options.nameWaitMs === undefined ? {} : { nameWaitMs: options.nameWaitMs }) }
+    // Keys draw from their own create budget (20 per 10 s): they get their own pool, so they never hold up the
+    // secrets and certificates (300 per 10 s) waiting behind them, and both budgets are used at once.
+    const outcomes: ObjectOutcome[] = new Array<ObjectOutcome>(items.length)
+    const indexed = items.map((item, i) => ({ item, i }))
+    await Promise.all(
+      [indexed.filter((x) => x.item.planned.kind === 'key'), indexed.filter((x) => x.item.planned.kind !== 'key')].map((group) =>
+        mapLimit(group, options.objectConcurrency ?? 16, async ({ item, i }) => {
+          const o = await applyItem(item, ctx)
+          outcomes[i] = o
+          options.onOutcome?.(o)
+        }),
+      ),
+    )
     return { dryRun: false, plan, outcomes, ...summarize(outcomes), requests: requests() }
   } finally {
     conn.close()
