@@ -13,7 +13,7 @@ import type { RestoreRun } from '../../src/restore/restore.js'
 import { FAST_POLL } from '../support/emulator.js'
 import { startVaultFixture, type VaultFixture } from '../vault/support.js'
 import { backup, newRepo, type TestRepo } from '../backup/support.js'
-import { restore } from './support.js'
+import { addOtherSubscriptionVault, restore } from './support.js'
 
 let f: VaultFixture
 let t: TestRepo
@@ -92,6 +92,37 @@ describe('restore of keys and certificates into the same world (native)', () => 
     expect({ provider: i.provider, accountId: i.accountId, organizationId: i.organizationId }).toEqual({ provider: 'DigiCert', accountId: 'acct-42', organizationId: 'contoso' })
     expect(await f.certificates('kv-dr').getContacts()).toEqual(await f.certificates().getContacts())
     expect(dr.plan.objects.find((o) => o.kind === 'certificate-issuer')?.notes.join(' ')).toContain('never returns issuer passwords')
+  })
+})
+
+describe('restore of keys and certificates into the same vault (native)', () => {
+  it('re-creates a purged key and certificate with their original version ids', async () => {
+    const before = { key: await keyVersions(f.keys(), 'signing'), cert: await certVersions(f.certificates(), 'pem-tls') }
+    await (await f.keys().beginDeleteKey('signing', FAST_POLL)).pollUntilDone()
+    await f.keys().purgeDeletedKey('signing')
+    await (await f.certificates().beginDeleteCertificate('pem-tls', FAST_POLL)).pollUntilDone()
+    await f.certificates().purgeDeletedCertificate('pem-tls')
+    await new Promise((r) => setTimeout(r, 100))
+    const r = await restore(f, t.repo, 'kv-primary')
+    expect(r.exitCode).toBe(ExitCode.Success)
+    expect(r.outcomes?.filter((o) => o.action !== 'skip').map((o) => [o.kind, o.name, o.method, o.status]).sort()).toEqual([
+      ['certificate', 'pem-tls', 'native', 'done'],
+      ['key', 'signing', 'native', 'done'],
+    ])
+    expect(await keyVersions(f.keys(), 'signing')).toEqual(before.key)
+    expect(await certVersions(f.certificates(), 'pem-tls')).toEqual(before.cert)
+  })
+})
+
+describe('restore of keys and certificates into another subscription', () => {
+  it('imports certificates by value and reports keys impossible (their world is the snapshot\'s subscription)', async () => {
+    const vault = await addOtherSubscriptionVault(f)
+    const r = await restore(f, t.repo, vault)
+    expect(r.plan.target.relation).toBe('different')
+    expect(r.outcomes?.find((o) => o.name === 'cmk')?.reason).toContain('target is in subscription 0c1d2e3f')
+    expect(r.outcomes?.find((o) => o.name === 'shop-tls')).toMatchObject({ method: 'value', status: 'done' })
+    expect(await certVersions(f.certificates(vault), 'shop-tls')).toEqual(await certVersions(f.certificates(), 'shop-tls'))
+    expect(await policyOf(f.certificates(vault), 'shop-tls')).toEqual(await policyOf(f.certificates(), 'shop-tls'))
   })
 })
 
