@@ -96,7 +96,7 @@ export async function planRestore(repo: Pick<RepositoryReader, 'fingerprint'>, r
     let t: TargetObject = { state: 'absent' }
     if (listing?.live.has(key)) {
       try {
-        t = { state: 'live', live: await readLive(reader, repo, o.kind, o.targetName) }
+        t = { state: 'live', live: await readLive(reader, repo, o.kind, o.targetName, o.record.versions) }
       } catch (err) {
         if (!(err instanceof VaultError) || err.scope !== 'object') throw err
         t = err.status === 404 ? { state: 'absent' } : { state: 'unknown', reason: `cannot compare with the target's ${o.kind}: ${err.message}` }

@@ -62,15 +62,39 @@ async function versionFingerprint(reader: VaultReader, f: Fingerprinter, kind: O
   return d.cer ? fp(f, FINGERPRINT.certificate, { cer: Buffer.from(d.cer).toString('base64'), ...common }) : undefined
 }
 
+/** What the snapshot recorded about a version: enough to recognise it in the target without reading its value. */
+export interface KnownVersion {
+  version: string
+  fingerprint?: string
+  attributes: { enabled: boolean; notBefore?: string; expiresOn?: string }
+  tags: Record<string, string>
+  contentType?: string
+}
+
 /**
- * Every version of a live object with its fingerprint, oldest first, and the current version. Values are read
- * to be fingerprinted and dropped at once. Throws VaultError (404 when it vanished).
+ * True when the target's version is the recorded one unchanged: Key Vault never changes a secret version's value or
+ * a certificate version's certificate, so the same id with the same attributes, tags and content type has the
+ * recorded fingerprint. Keys are always read (their key_ops can be updated in place).
  */
-export async function readLive(reader: VaultReader, f: Fingerprinter, kind: ObjectKind, name: string): Promise<LiveObject> {
+function unchanged(kind: ObjectKind, v: VersionInfo, known: KnownVersion | undefined): known is KnownVersion & { fingerprint: string } {
+  if (kind === 'key' || known?.fingerprint === undefined) return false
+  const a = v.attributes
+  const k = known.attributes
+  return a.enabled === k.enabled && a.notBefore === k.notBefore && a.expiresOn === k.expiresOn && canonicalJson(v.tags) === canonicalJson(known.tags) && (kind !== 'secret' || v.contentType === known.contentType)
+}
+
+/**
+ * Every version of a live object with its fingerprint, oldest first, and the current version. Versions the snapshot
+ * recorded and that are unchanged take the recorded fingerprint; the others' values are read to be fingerprinted
+ * and dropped at once. Throws VaultError (404 when it vanished).
+ */
+export async function readLive(reader: VaultReader, f: Fingerprinter, kind: ObjectKind, name: string, recorded: readonly KnownVersion[] = []): Promise<LiveObject> {
   const listed: VersionInfo[] = []
   for await (const page of reader.versions(kind, name)) listed.push(...page.items)
+  const byId = new Map(recorded.map((r) => [r.version, r]))
   const versions = await mapLimit(listed, 8, async (v): Promise<TargetVersion> => {
-    const fingerprint = await versionFingerprint(reader, f, kind, name, v)
+    const known = byId.get(v.version)
+    const fingerprint = unchanged(kind, v, known) ? known.fingerprint : await versionFingerprint(reader, f, kind, name, v)
     return { version: v.version, ...(v.attributes.createdOn === undefined ? {} : { createdOn: v.attributes.createdOn }), ...(fingerprint === undefined ? {} : { fingerprint }) }
   })
   versions.sort((x, y) => (x.createdOn ?? '').localeCompare(y.createdOn ?? ''))

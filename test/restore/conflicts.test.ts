@@ -32,7 +32,7 @@ beforeAll(async () => {
     roleAssignments: [{ principal: 'restore-sp', role: 'Key Vault Secrets User', scope: 'kv-dr' }],
   })
   const c = f.secrets()
-  for (const name of ['changed', 'softdel', 'replaced', 'keep']) await c.setSecret(name, `${name}-original`, { tags: { from: 'backup' } })
+  for (const name of ['changed', 'softdel', 'replaced', 'keep', 'retagged']) await c.setSecret(name, `${name}-original`, { tags: { from: 'backup' } })
   await f.keys().createEcKey('k1', { curve: 'P-256' })
   await f.secrets('kv-guard').setSecret('guarded', 'guarded-original')
   await f.secrets('kv-slow').setSecret('slow', 'slow-original')
@@ -42,6 +42,7 @@ beforeAll(async () => {
   for (const name of ['changed', 'softdel', 'replaced', 'keep']) original.set(name, ids('kv-primary', name))
   // After the backup: one overwritten, one soft-deleted, one purged, re-created and soft-deleted again.
   await c.setSecret('changed', 'changed-overwritten')
+  await c.updateSecretProperties('retagged', (await c.getSecret('retagged')).properties.version as string, { tags: { from: 'edited' } })
   await (await c.beginDeleteSecret('softdel', FAST_POLL)).pollUntilDone()
   await (await c.beginDeleteSecret('replaced', FAST_POLL)).pollUntilDone()
   await c.purgeDeletedSecret('replaced')
@@ -65,6 +66,8 @@ describe('conflicts in the target', () => {
     expect(by.get('secret/replaced')).toMatchObject({ action: 'conflict', target: 'deleted' })
     expect(by.get('secret/replaced')?.reason).toContain('--purge-deleted')
     expect(by.get('secret/keep')).toMatchObject({ action: 'skip' })
+    // Same version id, other tags: a change the plan must see (the fingerprint covers tags).
+    expect(by.get('secret/retagged')).toMatchObject({ action: 'conflict', target: 'live' })
     expect(by.get('key/k1')).toMatchObject({ action: 'skip' })
     expect(r.plan.target.deletion).toMatchObject({ purgeProtection: false })
     expect(writesIn(f.audit, 'kv-primary', mark)).toEqual([])
