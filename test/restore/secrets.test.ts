@@ -137,4 +137,19 @@ describe('restore of secrets', () => {
       expect(secretsOf(f.em.model(vault)).listVersions('db-password')).toHaveLength(3)
     }
   })
+
+  it('into an unknown world: auto tries native and falls back to values when Key Vault cannot decrypt the blob', async () => {
+    const vault = await addOtherSubscriptionVault(f, 'kv-unknownsub')
+    const native = await restore(f, t.repo, vault, { targetSubscription: undefined, mode: 'native', dryRun: true })
+    expect(native.plan.target.relation).toBe('unknown')
+    expect(native.plan.target.assumptions.join(' ')).toContain('pass --to-subscription')
+    expect(native.plan.objects.every((o) => o.action === 'impossible')).toBe(true)
+    const r = await restore(f, t.repo, vault, { targetSubscription: undefined })
+    const db = r.outcomes?.find((o) => o.name === 'db-password')
+    expect(db).toMatchObject({ action: 'create', method: 'native', fallback: 'value', status: 'warning' })
+    expect(db?.message).toContain('could not decrypt the native blob here')
+    expect(content(vault, 'db-password')).toEqual(content('kv-primary', 'db-password'))
+    expect(r.exitCode).toBe(ExitCode.Success)
+    noValues(r)
+  })
 })
