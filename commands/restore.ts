@@ -1,9 +1,9 @@
 /** `kvdr restore`: plan, then bring back objects from a snapshot into a vault (same vault, DR vault, anywhere values can go). */
-import { createInterface } from 'node:readline/promises'
 import { Flags } from '@oclif/core'
 import { KvdrCommand } from '../src/cli/base.js'
 import { readerFlags } from '../src/cli/flags.js'
 import { withReader } from '../src/cli/open.js'
+import { confirmPurgeByName } from '../src/restore/confirm.js'
 import { restoreOptionsFrom } from '../src/restore/options.js'
 import { restoreReport } from '../src/restore/report.js'
 import { runRestore } from '../src/restore/restore.js'
@@ -48,20 +48,19 @@ export default class Restore extends KvdrCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Restore)
     const options = restoreOptionsFrom(flags)
-    const confirmPurge = async (plan: RestorePlan): Promise<boolean> => {
-      if (flags.yes) return true
-      if (!process.stdin.isTTY) return false
-      const name = new URL(plan.target.url).hostname.split('.')[0] ?? ''
-      const purges = plan.objects.filter((o) => o.purgeFirst).map((o) => `${o.kind}/${o.name}`)
-      process.stderr.write(`${restoreReport({ dryRun: true, plan, summary: { done: 0, skipped: 0, warnings: 0, errors: 0, refused: 0 }, exitCode: 0 })}\n`)
-      const rl = createInterface({ input: process.stdin, output: process.stderr })
-      try {
-        return (await rl.question(`This purges ${purges.length} soft-deleted object(s) for good (${purges.join(', ')}). Type the vault name (${name}) to go on: `)).trim() === name
-      } finally {
-        rl.close()
-      }
+    const confirmPurge = (plan: RestorePlan): Promise<boolean> => confirmPurgeByName(plan, { yes: flags.yes })
+    // Progress on stderr every 10 s while objects are written (not with --json).
+    let total = 0
+    let done = 0
+    const timer = setInterval(() => total > 0 && !this.jsonEnabled() && process.stderr.write(`restore: ${done}/${total} objects\n`), 10_000)
+    timer.unref()
+    try {
+      const result = await withReader(flags, this.repoContext, (repo) =>
+        repo.withLock('shared', 'restore', () => runRestore(repo, { ...options, confirmPurge, toolVersion: this.config.version, onPlan: (p) => (total = p.objects.length), onOutcome: () => done++ })),
+      )
+      this.output(result, restoreReport, result.exitCode)
+    } finally {
+      clearInterval(timer)
     }
-    const result = await withReader(flags, this.repoContext, (repo) => repo.withLock('shared', 'restore', () => runRestore(repo, { ...options, confirmPurge, toolVersion: this.config.version })))
-    this.output(result, restoreReport, result.exitCode)
   }
 }

@@ -56,6 +56,8 @@ export interface RestoreOptions {
   nameWaitMs?: number
   clock?: Clock
   toolVersion?: string
+  /** Called once the plan is made, before anything is written (progress). */
+  onPlan?: (plan: RestorePlan) => void
   /** Called after each object is applied (progress). */
   onOutcome?: (o: ObjectOutcome) => void
 }
@@ -156,6 +158,7 @@ export async function runRestore(repo: Pick<RepositoryReader, 'listSnapshots' | 
         hint: 'Type the vault name when asked, or pass --yes to confirm non-interactively. Check the plan first with --dry-run.',
       })
     }
+    options.onPlan?.(plan)
     const writer = new VaultWriter(conn)
     const ctx = { repo, reader, writer, connection: conn, ...(plan.target.deletion ? { deletion: plan.target.deletion } : {}), ...(options.nameWaitMs === undefined ? {} : { nameWaitMs: options.nameWaitMs }) }
     // Keys draw from their own create budget (20 per 10 s): they get their own pool, so they never hold up the
