@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { KvdrCommand } from '../src/cli/base.js'
 import { readerFlags } from '../src/cli/flags.js'
 import { withReader } from '../src/cli/open.js'
-import { confirmPurgeByName } from '../src/restore/confirm.js'
+import { typedConfirmation } from '../src/recover/confirm.js'
 import { restoreOptionsFrom } from '../src/restore/options.js'
 import { restoreReport } from '../src/restore/report.js'
 import { runRestore } from '../src/restore/restore.js'
@@ -48,7 +48,13 @@ export default class Restore extends KvdrCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Restore)
     const options = restoreOptionsFrom(flags)
-    const confirmPurge = (plan: RestorePlan): Promise<boolean> => confirmPurgeByName(plan, { yes: flags.yes })
+    // The same typed confirmation as `kvdr recover` (type the vault's name; --yes without a terminal).
+    const confirm = typedConfirmation({ yes: flags.yes })
+    const confirmPurge = async (plan: RestorePlan): Promise<boolean> => {
+      const objects = plan.objects.filter((o) => o.purgeFirst).map((o) => `${o.kind}/${o.name}`)
+      await confirm({ vault: plan.target.url, vaultName: new URL(plan.target.url).hostname.split('.')[0] ?? '', objects })
+      return true
+    }
     // Progress on stderr every 10 s while objects are written (not with --json).
     let total = 0
     let done = 0

@@ -1,6 +1,6 @@
 /**
  * `kvdr restore` through oclif: the default credential chain (the emulator's managed identity), --ca-file and
- * --resolve, the human plan table and --json shape, --dry-run, exit codes 0/3/2/23, flag errors with hints - and no
+ * --resolve, the human plan table and --json shape, --dry-run, exit codes 0/3/2, the typed purge confirmation, flag errors with hints - and no
  * secret value in any output.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -14,6 +14,7 @@ import type { RestoreResult } from '../../src/restore/types.js'
 import { FAST_POLL } from '../support/emulator.js'
 import { startVaultFixture, type VaultFixture } from '../vault/support.js'
 import { json, passwordFile, run } from './repo/run.js'
+import { writesIn } from '../restore/support.js'
 
 const SUB = '5f3e2c10-8d7b-4f6a-9e1c-2b4d6f8a0c01'
 const VALUES = ['cli-restore-value-1', 'cli-restore-value-2', 'cli-restore-value-3']
@@ -86,13 +87,15 @@ describe('kvdr restore', () => {
     noValues(r.stdout + r.stderr)
   })
 
-  it('--purge-deleted without a terminal and without --yes is refused (exit 23)', async () => {
+  it('--purge-deleted needs the typed confirmation: without a terminal and without --yes nothing is written', async () => {
     await f.secrets().setSecret('two', 'two-later')
     await (await f.secrets().beginDeleteSecret('two', FAST_POLL)).pollUntilDone()
+    const mark = f.audit.length
     const r = await run(Restore, [...common(), '--to', f.url(), '--purge-deleted', '--object', 'secret/two', ...net('kv-primary')])
-    expect(r.code).toBe(23)
-    expect(r.stderr).toContain('not confirmed')
-    expect(r.stderr).toContain('Try this:')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('no terminal')
+    expect(r.stderr).toContain('--yes')
+    expect(writesIn(f.audit, 'kv-primary', mark)).toEqual([])
     const yes = await run(Restore, [...common(), '--to', f.url(), '--purge-deleted', '--yes', '--object', 'secret/two', ...net('kv-primary')])
     expect(yes.code).toBe(0)
     expect((await f.secrets().getSecret('two')).value).toBe(VALUES[1])
