@@ -22,6 +22,7 @@ export default class Restore extends KvdrCommand {
     ...readerFlags,
     to: Flags.string({ description: 'Vault URL to restore into.' }),
     from: Flags.string({ description: 'Vault URL whose snapshots to use (default: the target\'s, else the repository\'s only vault).' }),
+    'vault-file': Flags.string({ description: 'YAML or JSON vault file (as for kvdr backup): the target\'s subscription when --to-subscription is not given.' }),
     'to-subscription': Flags.string({ description: 'Subscription id of the target (native blobs restore only within the snapshot\'s subscription and geography).' }),
     snapshot: Flags.string({ description: 'Snapshot id, unique prefix or "latest" (default).' }),
     'as-of': Flags.string({ description: 'Per object, the state current at this ISO 8601 time.' }),
@@ -47,7 +48,7 @@ export default class Restore extends KvdrCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Restore)
-    const options = restoreOptionsFrom(flags)
+    const options = await restoreOptionsFrom(flags)
     // The same typed confirmation as `kvdr recover` (type the vault's name; --yes without a terminal).
     const confirm = typedConfirmation({ yes: flags.yes })
     const confirmPurge = async (plan: RestorePlan): Promise<boolean> => {

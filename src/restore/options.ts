@@ -6,7 +6,7 @@
 import { delimiter } from 'node:path'
 import { UsageError } from '../core/errors.js'
 import { type ObjectKind, parseRef } from '../core/types.js'
-import { checkSubscription } from '../backup/vault-file.js'
+import { checkSubscription, readVaultFile } from '../backup/vault-file.js'
 import { DEFAULT_LIMITS } from '../vault/budget.js'
 import { parseResolve } from '../vault/transport.js'
 import { parseVaultUrl } from '../vault/url.js'
@@ -19,6 +19,7 @@ export interface RestoreFlagValues {
   to?: string
   from?: string
   'to-subscription'?: string
+  'vault-file'?: string
   snapshot?: string
   'as-of'?: string
   kind?: string[]
@@ -49,8 +50,11 @@ export function parseTime(flag: string, text: string): Date {
   return new Date(t)
 }
 
-/** Build the run's options (credential, clock and confirmation are the caller's). Throws UsageError. */
-export function restoreOptionsFrom(flags: RestoreFlagValues, env: NodeJS.ProcessEnv = process.env): RestoreOptions {
+/**
+ * Build the run's options (credential, clock and confirmation are the caller's). The target's subscription comes
+ * from --to-subscription, else from the vault file's entry for the target. Throws UsageError.
+ */
+export async function restoreOptionsFrom(flags: RestoreFlagValues, env: NodeJS.ProcessEnv = process.env): Promise<RestoreOptions> {
   const rollback = flags.rollback === undefined ? undefined : parseRef(flags.rollback)
   const objects = (flags.object ?? []).map(parseRef)
   let to = flags.to
@@ -65,10 +69,17 @@ export function restoreOptionsFrom(flags: RestoreFlagValues, env: NodeJS.Process
   const pins = [...(env.KVDR_RESOLVE ?? '').split(',').map((s) => s.trim()).filter(Boolean), ...(flags.resolve ?? [])]
   const percent = flags['budget-percent'] ?? DEFAULT_LIMITS.share * 100
   const rename = parseRenames(flags.rename ?? [])
+  const target = parseVaultUrl(to).url
+  let subscription = flags['to-subscription'] === undefined ? undefined : checkSubscription(flags['to-subscription'], '--to-subscription')
+  if (subscription === undefined && flags['vault-file'] !== undefined) {
+    const entry = (await readVaultFile(flags['vault-file'])).find((v) => v.url === target)
+    if (!entry) throw new UsageError(`${flags['vault-file']} does not list ${target}.`, { hint: 'Add the vault with its subscription to the file, or pass --to-subscription.' })
+    subscription = entry.subscriptionId
+  }
   return {
-    to: parseVaultUrl(to).url,
+    to: target,
     ...(flags.from === undefined ? {} : { from: parseVaultUrl(flags.from).url }),
-    ...(flags['to-subscription'] === undefined ? {} : { targetSubscription: checkSubscription(flags['to-subscription'], '--to-subscription') }),
+    ...(subscription === undefined ? {} : { targetSubscription: subscription }),
     ...(flags.snapshot === undefined ? {} : { snapshot: flags.snapshot }),
     ...(flags['as-of'] === undefined ? {} : { asOf: parseTime('as-of', flags['as-of']) }),
     selection: {

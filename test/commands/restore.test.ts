@@ -3,7 +3,7 @@
  * --resolve, the human plan table and --json shape, --dry-run, exit codes 0/3/2, the typed purge confirmation, flag errors with hints - and no
  * secret value in any output.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -99,6 +99,18 @@ describe('kvdr restore', () => {
     const yes = await run(Restore, [...common(), '--to', f.url(), '--purge-deleted', '--yes', '--object', 'secret/two', ...net('kv-primary')])
     expect(yes.code).toBe(0)
     expect((await f.secrets().getSecret('two')).value).toBe(VALUES[1])
+  })
+
+  it('takes the target\'s subscription from a vault file', async () => {
+    const file = join(dir, 'vaults.yaml')
+    await writeFile(file, `vaults:\n  - url: ${f.url('kv-dr')}\n    subscription: ${SUB}\n`)
+    const r = await run(Restore, [...common(), '--to', f.url('kv-dr'), '--from', f.url(), '--vault-file', file, '--dry-run', '--json', ...net('kv-dr')])
+    expect(r.code).toBe(0)
+    const out = json<RestoreResult>(r)
+    expect(out.plan.target).toMatchObject({ relation: 'same', world: { subscriptionId: SUB, geography: 'Europe' } })
+    const missing = await run(Restore, [...common(), '--to', f.url('kv-us'), '--vault-file', file, '--dry-run', ...net('kv-us')])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('does not list')
   })
 
   it('bad flags are usage errors with a hint (exit 2)', async () => {

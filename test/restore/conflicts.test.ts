@@ -140,6 +140,14 @@ describe('conflicts in the target', () => {
     expect(ids('kv-slow', 'slow')).toEqual(before)
     expect(await currentValue('kv-slow', 'slow')).toBe('slow-original')
   })
+
+  it('reports a name still being deleted when the bounded wait expires, and writes nothing', async () => {
+    await f.secrets('kv-slow').beginDeleteSecret('slow')
+    const r = await restore(f, t.repo, 'kv-slow', { nameWaitMs: 300 })
+    expect(r.outcomes?.find((x) => x.name === 'slow')).toMatchObject({ action: 'create', status: 'error', code: 'BEING_DELETED' })
+    expect(r.exitCode).toBe(ExitCode.Failure)
+    expect(secretsOf(f.em.model('kv-slow')).listActive()).toEqual([])
+  })
 })
 
 describe('permissions in the target (RBAC)', () => {
