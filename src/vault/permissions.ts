@@ -39,12 +39,10 @@ export type VaultOperation =
   | 'certificates.purge'
   // write side (restore)
   | 'secrets.set'
-  | 'secrets.update'
   | 'secrets.restore'
   | 'keys.restore'
   | 'keys.setRotationPolicy'
   | 'certificates.import'
-  | 'certificates.update'
   | 'certificates.updatePolicy'
   | 'certificates.restore'
   | 'certificates.setIssuer'
@@ -98,12 +96,10 @@ export const PERMISSIONS: Record<VaultOperation, Permission> = {
   'certificates.purge': { dataAction: `${KV}/certificates/purge/action`, accessPolicy: 'certificates: purge', role: 'Key Vault Certificates Officer' },
   // Write side (restore).
   'secrets.set': { dataAction: `${KV}/secrets/setSecret/action`, accessPolicy: 'secrets: set', role: 'Key Vault Secrets Officer' },
-  'secrets.update': { dataAction: `${KV}/secrets/update/action`, accessPolicy: 'secrets: set', role: 'Key Vault Secrets Officer' },
   'secrets.restore': { dataAction: `${KV}/secrets/restore/action`, accessPolicy: 'secrets: restore', role: 'Key Vault Secrets Officer' },
   'keys.restore': { dataAction: `${KV}/keys/restore/action`, accessPolicy: 'keys: restore', role: 'Key Vault Crypto Officer' },
   'keys.setRotationPolicy': { dataAction: `${KV}/keyrotationpolicies/write`, accessPolicy: 'keys: setrotationpolicy', role: 'Key Vault Crypto Officer' },
   'certificates.import': { dataAction: `${KV}/certificates/import/action`, accessPolicy: 'certificates: import', role: 'Key Vault Certificates Officer' },
-  'certificates.update': { dataAction: `${KV}/certificates/update/action`, accessPolicy: 'certificates: update', role: 'Key Vault Certificates Officer' },
   'certificates.updatePolicy': { dataAction: `${KV}/certificates/update/action`, accessPolicy: 'certificates: update', role: 'Key Vault Certificates Officer' },
   'certificates.restore': { dataAction: `${KV}/certificates/restore/action`, accessPolicy: 'certificates: restore', role: 'Key Vault Certificates Officer' },
   'certificates.setIssuer': { dataAction: `${KV}/certificatecas/write`, accessPolicy: 'certificates: setissuers', role: 'Key Vault Certificates Officer' },
