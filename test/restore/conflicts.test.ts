@@ -26,7 +26,8 @@ beforeAll(async () => {
       { name: 'kv-primary', region: 'westeurope' },
       { name: 'kv-dr', region: 'northeurope' },
       { name: 'kv-guard', region: 'westeurope', purgeProtection: true },
-      { name: 'kv-slow', region: 'westeurope', deleteDelayMs: 1500 },
+      { name: 'kv-slow', region: 'westeurope', deleteDelayMs: 2500 },
+      { name: 'kv-stuck', region: 'westeurope', deleteDelayMs: 600_000 },
     ],
     principals: [{ name: 'restore-sp' }],
     roleAssignments: [{ principal: 'restore-sp', role: 'Key Vault Secrets User', scope: 'kv-dr' }],
@@ -36,9 +37,10 @@ beforeAll(async () => {
   await f.keys().createEcKey('k1', { curve: 'P-256' })
   await f.secrets('kv-guard').setSecret('guarded', 'guarded-original')
   await f.secrets('kv-slow').setSecret('slow', 'slow-original')
+  await f.secrets('kv-stuck').setSecret('stuck', 'stuck-original')
   f.em.clock.advance(2000)
   t = await newRepo()
-  for (const vaults of [['kv-primary'], ['kv-guard'], ['kv-slow']]) expect((await backup(f, t.repo, { vaults })).exitCode).toBe(ExitCode.Success)
+  for (const vaults of [['kv-primary'], ['kv-guard'], ['kv-slow'], ['kv-stuck']]) expect((await backup(f, t.repo, { vaults })).exitCode).toBe(ExitCode.Success)
   for (const name of ['changed', 'softdel', 'replaced', 'keep']) original.set(name, ids('kv-primary', name))
   // After the backup: one overwritten, one soft-deleted, one purged, re-created and soft-deleted again.
   await c.setSecret('changed', 'changed-overwritten')
@@ -142,11 +144,12 @@ describe('conflicts in the target', () => {
   })
 
   it('reports a name still being deleted when the bounded wait expires, and writes nothing', async () => {
-    await f.secrets('kv-slow').beginDeleteSecret('slow')
-    const r = await restore(f, t.repo, 'kv-slow', { nameWaitMs: 300 })
-    expect(r.outcomes?.find((x) => x.name === 'slow')).toMatchObject({ action: 'create', status: 'error', code: 'BEING_DELETED' })
+    // This vault takes ten minutes to finish a deletion: the wait (300 ms) always runs out first.
+    await f.secrets('kv-stuck').beginDeleteSecret('stuck')
+    const r = await restore(f, t.repo, 'kv-stuck', { nameWaitMs: 300 })
+    expect(r.outcomes?.find((x) => x.name === 'stuck')).toMatchObject({ action: 'create', status: 'error', code: 'BEING_DELETED' })
     expect(r.exitCode).toBe(ExitCode.Failure)
-    expect(secretsOf(f.em.model('kv-slow')).listActive()).toEqual([])
+    expect(secretsOf(f.em.model('kv-stuck')).listActive()).toEqual([])
   })
 })
 
