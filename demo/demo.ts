@@ -1,7 +1,9 @@
 /**
  * `npm run demo`: kvdr end to end on embedded defaults - start the Key Vault emulator in-process, seed a
  * realistic vault through the official Azure SDKs, back it up into a local encrypted repository, change a few
- * objects, back up again incrementally, and list the snapshots. No cloud account; no secret is ever printed.
+ * objects, back up again incrementally, list the snapshots, then break things and restore: the plan, a restore into
+ * the same vault (recover, re-create, make the right value current) and into a DR vault in another geography (by
+ * value; keys impossible there). No cloud account; no secret is ever printed.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,6 +12,8 @@ import { CertificateClient } from '@azure/keyvault-certificates'
 import { KeyClient } from '@azure/keyvault-keys'
 import { SecretClient } from '@azure/keyvault-secrets'
 import { runBackup, type BackupOptions, type BackupResult } from '../src/backup/backup.js'
+import { restoreReport } from '../src/restore/report.js'
+import { runRestore, type RestoreOptions, type RestoreRun } from '../src/restore/restore.js'
 import { snapshotTable } from '../src/cli/render.js'
 import { randomBytes } from '../src/crypto/mac.js'
 import { startEmulator } from '../src/emulator/index.js'
@@ -108,8 +112,46 @@ try {
   say()
   say('Every value, PFX and native Key Vault backup above is sealed (AES-256-GCM) in the repository; the entries')
   say('record versions, attributes, tags, policies and where each object can be restored. See docs/backup.md.')
+  say()
+
+  // 4. An incident: a value overwritten by mistake, a secret deleted for good, a certificate soft-deleted.
+  await secrets.setSecret('api-key', value(), { tags: { env: 'prod', note: 'overwritten by mistake' } })
+  await (await secrets.beginDeleteSecret('legacy-token', FAST)).pollUntilDone()
+  await secrets.purgeDeletedSecret('legacy-token')
+  await (await certs.beginDeleteCertificate('shop-tls', FAST)).pollUntilDone()
+  emulator.clock.advance(2000)
+  say('Incident: api-key overwritten with a wrong value, legacy-token deleted and purged, shop-tls (certificate) soft-deleted.')
+  say()
+  const restoreInto = (target: string, extra: Partial<RestoreOptions> = {}): Promise<RestoreRun> =>
+    runRestore(repo, {
+      to: emulator.vault(target).hostUrl,
+      from: vault.hostUrl,
+      targetSubscription: SUBSCRIPTION,
+      credential: emulator.credential,
+      transport: { caFiles: [caFile], resolve: parseResolve([`${new URL(emulator.vault(target).hostUrl).hostname}=127.0.0.1`]) },
+      ...extra,
+    })
+  say(`kvdr restore --to ${vault.hostUrl} --to-subscription ${SUBSCRIPTION} --on-conflict new-version --dry-run   (the plan; nothing written):`)
+  const plan = await restoreInto(vault.name, { onConflict: 'new-version', dryRun: true })
+  say(restoreReport(plan))
+  say()
+  const same = await restoreInto(vault.name, { onConflict: 'new-version' })
+  say('The same without --dry-run:')
+  for (const o of same.outcomes ?? []) if (o.status !== 'skipped') say(`  ${o.status.padEnd(7)} ${o.kind}/${o.name}: ${o.message}`)
+  say(`  ${same.summary.skipped} identical object(s) skipped; exit code ${same.exitCode}`)
+  say()
+
+  // 5. Disaster recovery into a vault in another geography: native blobs cannot go there, values can.
+  const dr = emulator.vault('kv-us')
+  say(`Disaster recovery into ${dr.name} (${dr.region}, ${dr.geography}): kvdr restore --from ${vault.hostUrl} --to ${dr.hostUrl} --to-subscription ${SUBSCRIPTION}`)
+  const far = await restoreInto(dr.name)
+  say(restoreReport(far).split('\n').slice(0, 2).join('\n'))
+  for (const o of far.outcomes ?? []) say(`  ${o.status.padEnd(7)} ${o.action.padEnd(10)} ${o.kind}/${o.name}: ${o.status === 'error' ? o.reason : o.message}`)
+  say(`  exit code ${far.exitCode} (3: restored what can live there; the keys' material exists only in native blobs bound to their world)`)
+  say()
+  say('No secret value was printed. See docs/restore.md for modes, conflicts, --as-of, --rollback and --purge-deleted.')
   await store.close()
-  process.exitCode = second.exitCode
+  process.exitCode = second.exitCode !== 0 ? second.exitCode : same.exitCode
 } finally {
   await emulator.stop()
   await rm(dir, { recursive: true, force: true })

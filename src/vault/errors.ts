@@ -190,7 +190,7 @@ export function classifyError(err: unknown, ctx: CallContext): VaultError {
         ...base,
         scope: listing ? 'vault' : 'object',
         missingPermission: action,
-        hint: `Grant the backup identity ${PERMISSIONS[ctx.operation].role} (or a custom role with ${action}) on the vault, or add "${PERMISSIONS[ctx.operation].accessPolicy}" to its access policy.`,
+        hint: `Grant the identity kvdr runs as ${PERMISSIONS[ctx.operation].role} (or a custom role with ${action}) on the vault, or add "${PERMISSIONS[ctx.operation].accessPolicy}" to its access policy.`,
         details: { dataAction: action, role: PERMISSIONS[ctx.operation].role, accessPolicy: PERMISSIONS[ctx.operation].accessPolicy },
       })
     }

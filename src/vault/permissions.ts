@@ -37,6 +37,16 @@ export type VaultOperation =
   | 'certificates.getDeleted'
   | 'certificates.recover'
   | 'certificates.purge'
+  // write side (restore)
+  | 'secrets.set'
+  | 'secrets.restore'
+  | 'keys.restore'
+  | 'keys.setRotationPolicy'
+  | 'certificates.import'
+  | 'certificates.updatePolicy'
+  | 'certificates.restore'
+  | 'certificates.setIssuer'
+  | 'certificates.setContacts'
 
 /** What an operation needs. */
 export interface Permission {
@@ -84,6 +94,16 @@ export const PERMISSIONS: Record<VaultOperation, Permission> = {
   'certificates.getDeleted': { dataAction: `${KV}/certificates/read`, accessPolicy: 'certificates: get', role: 'Key Vault Reader' },
   'certificates.recover': { dataAction: `${KV}/certificates/recover/action`, accessPolicy: 'certificates: recover', role: 'Key Vault Certificates Officer' },
   'certificates.purge': { dataAction: `${KV}/certificates/purge/action`, accessPolicy: 'certificates: purge', role: 'Key Vault Certificates Officer' },
+  // Write side (restore).
+  'secrets.set': { dataAction: `${KV}/secrets/setSecret/action`, accessPolicy: 'secrets: set', role: 'Key Vault Secrets Officer' },
+  'secrets.restore': { dataAction: `${KV}/secrets/restore/action`, accessPolicy: 'secrets: restore', role: 'Key Vault Secrets Officer' },
+  'keys.restore': { dataAction: `${KV}/keys/restore/action`, accessPolicy: 'keys: restore', role: 'Key Vault Crypto Officer' },
+  'keys.setRotationPolicy': { dataAction: `${KV}/keyrotationpolicies/write`, accessPolicy: 'keys: setrotationpolicy', role: 'Key Vault Crypto Officer' },
+  'certificates.import': { dataAction: `${KV}/certificates/import/action`, accessPolicy: 'certificates: import', role: 'Key Vault Certificates Officer' },
+  'certificates.updatePolicy': { dataAction: `${KV}/certificates/update/action`, accessPolicy: 'certificates: update', role: 'Key Vault Certificates Officer' },
+  'certificates.restore': { dataAction: `${KV}/certificates/restore/action`, accessPolicy: 'certificates: restore', role: 'Key Vault Certificates Officer' },
+  'certificates.setIssuer': { dataAction: `${KV}/certificatecas/write`, accessPolicy: 'certificates: setissuers', role: 'Key Vault Certificates Officer' },
+  'certificates.setContacts': { dataAction: `${KV}/certificatecontacts/write`, accessPolicy: 'certificates: managecontacts', role: 'Key Vault Certificates Officer' },
 }
 
 /** A one-line description of what grants `op`: data action, role and access-policy permission. */
