@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core'
 import { KvdrCommand } from '../src/cli/base.js'
 import { repoFlags } from '../src/cli/flags.js'
 import { withRepository } from '../src/cli/open.js'
+import { budgetFlags, networkFlags } from '../src/cli/vault-flags.js'
 import { planBackup, runBackup } from '../src/backup/backup.js'
 import { backupOptionsFrom } from '../src/backup/options.js'
 import { printProgress, ProgressTracker } from '../src/backup/progress.js'
@@ -25,13 +26,9 @@ export default class Backup extends KvdrCommand {
     'dry-run': Flags.boolean({ default: false, description: 'List and compare only: show what would be fetched; write nothing.' }),
     capture: Flags.string({ options: ['both', 'native', 'value'], default: 'both', description: 'native: Key Vault backups (same subscription and geography); value: values (restorable anywhere).' }),
     kind: Flags.string({ multiple: true, options: ['secret', 'key', 'certificate'], description: 'Only these object kinds (repeatable; default all).' }),
-    'ca-file': Flags.string({ multiple: true, description: 'Extra trusted CA certificate(s), PEM (TLS-inspecting proxies). Also $KVDR_CA_FILE.', helpGroup: 'NETWORK' }),
-    resolve: Flags.string({ multiple: true, description: 'Pin host=ip (private endpoints without DNS; repeatable). Also $KVDR_RESOLVE.', helpGroup: 'NETWORK' }),
-    concurrency: Flags.integer({ min: 1, max: 256, default: 32, description: 'Most requests in flight per vault (it adapts below this).', helpGroup: 'BUDGET' }),
+    ...networkFlags,
+    ...budgetFlags,
     deadline: Flags.string({ description: 'Stop reading after this long (e.g. 90min, 2h); unread objects keep their previous capture.', helpGroup: 'BUDGET' }),
-    'secrets-limit': Flags.integer({ min: 10, description: 'Vault transactions per 10 s to plan with (default 4000, Key Vault\'s limit).', helpGroup: 'BUDGET' }),
-    'keys-limit': Flags.integer({ min: 10, description: 'Key transaction units per 10 s (default 4000).', helpGroup: 'BUDGET' }),
-    'budget-percent': Flags.integer({ min: 5, max: 100, description: 'Share of those limits kvdr uses (default 95).', helpGroup: 'BUDGET' }),
   }
 
   async run(): Promise<void> {

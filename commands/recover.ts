@@ -1,6 +1,7 @@
 /** `kvdr recover`: list a vault's soft-deleted objects, recover them, or purge them behind a typed confirmation. */
 import { Args, Flags } from '@oclif/core'
 import { KvdrCommand } from '../src/cli/base.js'
+import { networkFlags } from '../src/cli/vault-flags.js'
 import { typedConfirmation } from '../src/recover/confirm.js'
 import { recoverOptionsFrom } from '../src/recover/options.js'
 import { runRecover, withVaultConnection } from '../src/recover/recover.js'
@@ -26,8 +27,7 @@ export default class Recover extends KvdrCommand {
     yes: Flags.boolean({ default: false, description: 'Confirm --purge without a prompt (scripts).' }),
     'dry-run': Flags.boolean({ default: false, description: 'Show what would be done; change nothing.' }),
     timeout: Flags.integer({ min: 1, default: 120, description: 'Seconds to wait for each object to become usable (or purged).' }),
-    'ca-file': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'Extra trusted CA certificate(s), PEM (TLS-inspecting proxies). Also $KVDR_CA_FILE.', helpGroup: 'NETWORK' }),
-    resolve: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'Pin host=ip (private endpoints without DNS; repeatable). Also $KVDR_RESOLVE.', helpGroup: 'NETWORK' }),
+    ...networkFlags,
   }
 
   async run(): Promise<void> {

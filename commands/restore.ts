@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core'
 import { KvdrCommand } from '../src/cli/base.js'
 import { readerFlags } from '../src/cli/flags.js'
 import { withReader } from '../src/cli/open.js'
+import { budgetFlags, networkFlags } from '../src/cli/vault-flags.js'
 import { typedConfirmation } from '../src/recover/confirm.js'
 import { restoreOptionsFrom } from '../src/restore/options.js'
 import { restoreReport } from '../src/restore/report.js'
@@ -38,12 +39,8 @@ export default class Restore extends KvdrCommand {
     'purge-deleted': Flags.boolean({ default: false, description: 'Purge soft-deleted objects that block a restore (asks you to type the vault name; never under purge protection).' }),
     yes: Flags.boolean({ default: false, description: 'Confirm --purge-deleted without asking.' }),
     'dry-run': Flags.boolean({ default: false, description: 'Show the plan; write nothing.' }),
-    'ca-file': Flags.string({ multiple: true, description: 'Extra trusted CA certificate(s), PEM. Also $KVDR_CA_FILE.', helpGroup: 'NETWORK' }),
-    resolve: Flags.string({ multiple: true, description: 'Pin host=ip (repeatable). Also $KVDR_RESOLVE.', helpGroup: 'NETWORK' }),
-    concurrency: Flags.integer({ min: 1, max: 256, default: 32, description: 'Most requests in flight (it adapts below this).', helpGroup: 'BUDGET' }),
-    'secrets-limit': Flags.integer({ min: 10, description: 'Vault transactions per 10 s to plan with (default 4000).', helpGroup: 'BUDGET' }),
-    'keys-limit': Flags.integer({ min: 10, description: 'Key transaction units per 10 s (default 4000).', helpGroup: 'BUDGET' }),
-    'budget-percent': Flags.integer({ min: 5, max: 100, description: 'Share of those limits kvdr uses (default 95).', helpGroup: 'BUDGET' }),
+    ...networkFlags,
+    ...budgetFlags,
   }
 
   async run(): Promise<void> {

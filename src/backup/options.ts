@@ -3,19 +3,17 @@
  * settings (flags plus KVDR_CA_FILE / KVDR_RESOLVE), budget overrides and the deadline. Bad values are UsageErrors
  * naming the flag.
  */
-import { delimiter } from 'node:path'
 import { UsageError } from '../core/errors.js'
 import { OBJECT_KINDS, type ObjectKind } from '../core/types.js'
 import { parseDuration } from '../repo/policy.js'
-import { DEFAULT_LIMITS } from '../vault/budget.js'
-import { parseResolve } from '../vault/transport.js'
+import { budgetFrom, type BudgetFlagValues, type NetworkFlagValues, transportFrom } from '../cli/vault-flags.js'
 import { parseVaultUrl } from '../vault/url.js'
 import type { BackupOptions } from './backup.js'
 import { checkSubscription, checkTags, readVaultFile } from './vault-file.js'
 import type { VaultTarget } from './vault-run.js'
 
 /** The flag values `kvdr backup` passes in. */
-export interface BackupFlagValues {
+export interface BackupFlagValues extends NetworkFlagValues, BudgetFlagValues {
   vault?: string[]
   'vault-file'?: string
   subscription?: string
@@ -25,13 +23,7 @@ export interface BackupFlagValues {
   'dry-run': boolean
   capture: string
   kind?: string[]
-  'ca-file'?: string[]
-  resolve?: string[]
-  concurrency: number
   deadline?: string
-  'secrets-limit'?: number
-  'keys-limit'?: number
-  'budget-percent'?: number
 }
 
 /** Build the run's options. Throws UsageError for missing vaults, bad values and unreadable files. */
@@ -46,10 +38,6 @@ export async function backupOptionsFrom(flags: BackupFlagValues, env: NodeJS.Pro
   if (dup) throw new UsageError(`${dup} is given twice.`, { hint: 'Name each vault once (flags and --vault-file together).' })
 
   const kinds = (flags.kind ?? []) as ObjectKind[]
-  const caFiles = [...(env.KVDR_CA_FILE ?? '').split(delimiter).filter(Boolean), ...(flags['ca-file'] ?? [])]
-  const pins = [...(env.KVDR_RESOLVE ?? '').split(',').map((s) => s.trim()).filter(Boolean), ...(flags.resolve ?? [])]
-  const percent = flags['budget-percent'] ?? DEFAULT_LIMITS.share * 100
-  if (percent < 5 || percent > 100) throw new UsageError(`--budget-percent ${percent} is out of range.`, { hint: 'Use 5-100: the share of Key Vault\'s published limits kvdr may use (default 95).' })
   let deadlineMs: number | undefined
   if (flags.deadline !== undefined) {
     const short = /^(\d+)(s|min)$/.exec(flags.deadline.trim())
@@ -72,14 +60,8 @@ export async function backupOptionsFrom(flags: BackupFlagValues, env: NodeJS.Pro
     dryRun: flags['dry-run'],
     tags: checkTags(flags.tag ?? [], '--tag'),
     ...(flags.description === undefined ? {} : { description: flags.description }),
-    transport: { ...(caFiles.length ? { caFiles } : {}), ...(pins.length ? { resolve: parseResolve(pins) } : {}) },
-    maxConcurrency: flags.concurrency,
-    limits: {
-      ...DEFAULT_LIMITS,
-      vault: { ...DEFAULT_LIMITS.vault, other: flags['secrets-limit'] ?? DEFAULT_LIMITS.vault.other },
-      keys: { ...DEFAULT_LIMITS.keys, other: flags['keys-limit'] ?? DEFAULT_LIMITS.keys.other },
-      share: percent / 100,
-    },
+    transport: transportFrom(flags, env),
+    ...budgetFrom(flags),
     ...(deadlineMs === undefined ? {} : { deadlineMs }),
   }
 }

@@ -3,16 +3,14 @@
  * with DefaultAzureCredential and the network settings of the environment: KVDR_CA_FILE (extra trusted CA PEM
  * files, separated like PATH) and KVDR_RESOLVE (comma-separated host=ip pins), as --ca-file and --resolve do.
  */
-import { delimiter } from 'node:path'
 import type { KeyWrapper } from '../crypto/keywrap.js'
 import { VaultKeyWrapper } from '../vault/keywrap.js'
-import { parseResolve, type TransportOptions } from '../vault/transport.js'
+import type { TransportOptions } from '../vault/transport.js'
+import { transportFrom } from './vault-flags.js'
 
-/** Network settings for Key Vault calls outside `kvdr backup` (which has flags for them). */
+/** Network settings for Key Vault calls outside the commands that have flags for them: the environment's only. */
 export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): TransportOptions {
-  const caFiles = (env.KVDR_CA_FILE ?? '').split(delimiter).filter(Boolean)
-  const pins = (env.KVDR_RESOLVE ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-  return { ...(caFiles.length ? { caFiles } : {}), ...(pins.length ? { resolve: parseResolve(pins) } : {}) }
+  return transportFrom({}, env)
 }
 
 /** Builds a KeyWrapper for a versioned Key Vault key id. Throws UsageError for an unversioned or malformed id. */

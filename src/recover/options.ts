@@ -2,21 +2,19 @@
  * From `kvdr recover` flags to what a run needs: the vault, the selection, and network settings as `kvdr backup`
  * takes them (--ca-file / --resolve plus KVDR_CA_FILE / KVDR_RESOLVE). Bad values are UsageErrors naming the flag.
  */
-import { delimiter } from 'node:path'
 import { UsageError } from '../core/errors.js'
-import { parseResolve, type TransportOptions } from '../vault/transport.js'
+import { type NetworkFlagValues, transportFrom } from '../cli/vault-flags.js'
+import type { TransportOptions } from '../vault/transport.js'
 import { parseVaultUrl } from '../vault/url.js'
 import { parseSelection, type Selection } from './select.js'
 
-export interface RecoverFlagValues {
+export interface RecoverFlagValues extends NetworkFlagValues {
   vault?: string
   kind?: string[]
   all: boolean
   purge: boolean
   yes: boolean
   'dry-run': boolean
-  'ca-file'?: string[]
-  resolve?: string[]
   timeout: number
 }
 
@@ -33,7 +31,5 @@ export function recoverOptionsFrom(flags: RecoverFlagValues, args: readonly stri
   const selection = parseSelection(args, { ...(flags.kind ? { kinds: flags.kind } : {}), all: flags.all })
   if (flags.purge && args.length === 0 && !flags.all) throw new UsageError('--purge needs the objects to purge.', { hint: 'Name them (secret/old-cert, \'tmp-*\') or pass --all; add --dry-run to see what would be purged.' })
   if (flags.yes && !flags.purge) throw new UsageError('--yes confirms a purge; it does nothing without --purge.', { hint: 'Drop --yes (recovering needs no confirmation).' })
-  const caFiles = [...(env.KVDR_CA_FILE ?? '').split(delimiter).filter(Boolean), ...(flags['ca-file'] ?? [])]
-  const pins = [...(env.KVDR_RESOLVE ?? '').split(',').map((s) => s.trim()).filter(Boolean), ...(flags.resolve ?? [])]
-  return { url, selection, transport: { ...(caFiles.length ? { caFiles } : {}), ...(pins.length ? { resolve: parseResolve(pins) } : {}) } }
+  return { url, selection, transport: transportFrom(flags, env) }
 }

@@ -3,19 +3,17 @@
  * (kinds, name globs, tags, objects and versions), name mapping, mode and conflict policy, purge, network and
  * budget settings. Bad values are UsageErrors naming the flag.
  */
-import { delimiter } from 'node:path'
 import { UsageError } from '../core/errors.js'
 import { type ObjectKind, parseRef } from '../core/types.js'
 import { checkSubscription, readVaultFile } from '../backup/vault-file.js'
-import { DEFAULT_LIMITS } from '../vault/budget.js'
-import { parseResolve } from '../vault/transport.js'
+import { budgetFrom, type BudgetFlagValues, type NetworkFlagValues, transportFrom } from '../cli/vault-flags.js'
 import { parseVaultUrl } from '../vault/url.js'
 import type { RestoreOptions } from './restore.js'
 import { parseRenames } from './source.js'
 import type { ConflictPolicy, RestoreMode } from './types.js'
 
 /** The flag values `kvdr restore` passes in. */
-export interface RestoreFlagValues {
+export interface RestoreFlagValues extends NetworkFlagValues, BudgetFlagValues {
   to?: string
   from?: string
   'to-subscription'?: string
@@ -33,12 +31,6 @@ export interface RestoreFlagValues {
   'on-conflict': string
   'purge-deleted': boolean
   'dry-run': boolean
-  'ca-file'?: string[]
-  resolve?: string[]
-  concurrency: number
-  'secrets-limit'?: number
-  'keys-limit'?: number
-  'budget-percent'?: number
 }
 
 /** Parse a point in time: ISO 8601 (a date alone means its start, UTC). Throws UsageError. */
@@ -65,9 +57,6 @@ export async function restoreOptionsFrom(flags: RestoreFlagValues, env: NodeJS.P
     throw new UsageError('--rollback restores one secret; it does not combine with --object, --name or --tag.', { hint: 'Run a separate restore for other objects.' })
   }
   if (flags.snapshot !== undefined && flags['as-of'] !== undefined) throw new UsageError('--snapshot and --as-of both choose the snapshot.', { hint: 'Give one: --as-of picks the newest snapshot at or before that time.' })
-  const caFiles = [...(env.KVDR_CA_FILE ?? '').split(delimiter).filter(Boolean), ...(flags['ca-file'] ?? [])]
-  const pins = [...(env.KVDR_RESOLVE ?? '').split(',').map((s) => s.trim()).filter(Boolean), ...(flags.resolve ?? [])]
-  const percent = flags['budget-percent'] ?? DEFAULT_LIMITS.share * 100
   const rename = parseRenames(flags.rename ?? [])
   const target = parseVaultUrl(to).url
   let subscription = flags['to-subscription'] === undefined ? undefined : checkSubscription(flags['to-subscription'], '--to-subscription')
@@ -94,13 +83,7 @@ export async function restoreOptionsFrom(flags: RestoreFlagValues, env: NodeJS.P
     onConflict: flags['on-conflict'] as ConflictPolicy,
     purgeDeleted: flags['purge-deleted'],
     dryRun: flags['dry-run'],
-    transport: { ...(caFiles.length ? { caFiles } : {}), ...(pins.length ? { resolve: parseResolve(pins) } : {}) },
-    maxConcurrency: flags.concurrency,
-    limits: {
-      ...DEFAULT_LIMITS,
-      vault: { ...DEFAULT_LIMITS.vault, other: flags['secrets-limit'] ?? DEFAULT_LIMITS.vault.other },
-      keys: { ...DEFAULT_LIMITS.keys, other: flags['keys-limit'] ?? DEFAULT_LIMITS.keys.other },
-      share: percent / 100,
-    },
+    transport: transportFrom(flags, env),
+    ...budgetFrom(flags),
   }
 }
