@@ -13,6 +13,7 @@ import type { ContentId, Entry } from '../repo/types.js'
 import { VaultError } from '../vault/errors.js'
 import type { VaultReader } from '../vault/reader.js'
 import type { ListedObject, VersionInfo } from '../vault/types.js'
+import { certificateFingerprint, issuerFingerprint, keyFingerprint, secretFingerprint } from './fingerprints.js'
 import {
   type CertificateRecord,
   type CertificateVersionRecord,
@@ -20,7 +21,6 @@ import {
   CONTACTS_NAME,
   type ContactsRecord,
   CONTENT,
-  FINGERPRINT,
   ISSUER_KIND,
   type IssuerRecord,
   type KeyRecord,
@@ -164,10 +164,6 @@ function base(ctx: CaptureContext, listed: ListedObject, listedAt: number | null
   return { v: RECORD_VERSION, state: 'active', listing: signatureOf(listed, 'active'), listedAt, capturedAt: ctx.now() }
 }
 
-function fingerprintOf(ctx: CaptureContext, label: string, body: unknown): string {
-  return ctx.writer.fingerprint(label, utf8(canonicalJson(body)))
-}
-
 /** Capture a secret: every enabled version's value, disabled versions as metadata (native only), the native backup. */
 export async function captureSecret(ctx: CaptureContext, listed: ListedObject, listedAt: number | null): Promise<Captured> {
   const problems: Problem[] = []
@@ -189,7 +185,7 @@ export async function captureSecret(ctx: CaptureContext, listed: ListedObject, l
     const { value } = read
     if (read.previousVersion) previous.set(v.version, read.previousVersion)
     rec.value = await ctx.writer.saveContent(CONTENT.secretValue, utf8(value))
-    rec.fingerprint = fingerprintOf(ctx, FINGERPRINT.secret, { value, contentType: v.contentType ?? null, enabled: v.attributes.enabled, notBefore: v.attributes.notBefore ?? null, expiresOn: v.attributes.expiresOn ?? null, tags: v.tags })
+    rec.fingerprint = secretFingerprint(ctx.writer, v, value)
     rec.capture = 'value'
     return rec
   })
@@ -228,7 +224,7 @@ export async function captureKey(ctx: CaptureContext, listed: ListedObject, list
       ...(d.hsmPlatform === undefined ? {} : { hsmPlatform: d.hsmPlatform }),
     })
     rec.publicKey = await ctx.writer.saveContent(CONTENT.keyPublic, utf8(canonicalJson(d.publicJwk)))
-    rec.fingerprint = fingerprintOf(ctx, FINGERPRINT.key, { jwk: d.publicJwk, keyOps: d.keyOps, exportable: d.exportable ?? null, releasePolicy: d.releasePolicy ?? null, enabled: v.attributes.enabled, notBefore: v.attributes.notBefore ?? null, expiresOn: v.attributes.expiresOn ?? null, tags: v.tags })
+    rec.fingerprint = keyFingerprint(ctx.writer, v, d)
     rec.capture = 'public'
     return rec
   })
@@ -263,7 +259,7 @@ export async function captureCertificate(ctx: CaptureContext, listed: ListedObje
     if (d.thumbprint) rec.thumbprint = d.thumbprint
     if (d.cer) {
       rec.cer = await ctx.writer.saveContent(CONTENT.certificateCer, d.cer)
-      rec.fingerprint = fingerprintOf(ctx, FINGERPRINT.certificate, { cer: Buffer.from(d.cer).toString('base64'), enabled: v.attributes.enabled, notBefore: v.attributes.notBefore ?? null, expiresOn: v.attributes.expiresOn ?? null, tags: v.tags })
+      rec.fingerprint = certificateFingerprint(ctx.writer, v, d.cer)
       rec.capture = 'public'
     }
     // The PFX/PEM with the private key lives in the certificate's managed secret (same name and version).
@@ -293,10 +289,9 @@ export async function captureIssuer(ctx: CaptureContext, name: string): Promise<
   if (!i) return { problems }
   const credentials = i.credentials ? await ctx.writer.saveContent(CONTENT.issuerCredentials, utf8(canonicalJson(i.credentials))) : null
   const { credentials: secret, name: _n, ...settings } = i
-  const compared = { provider: i.provider ?? null, enabled: i.enabled ?? null, organizationId: i.organizationId ?? null, administratorContacts: i.administratorContacts ?? [], credentials: secret ?? null }
   const passwordCaptured = secret?.password !== undefined
   const notes = i.provider && !passwordCaptured ? ['Key Vault does not return issuer passwords: supply it again when restoring this issuer'] : []
-  const record: IssuerRecord = { v: RECORD_VERSION, ...settings, credentials, passwordCaptured, notes, fingerprint: fingerprintOf(ctx, FINGERPRINT.issuer, compared) }
+  const record: IssuerRecord = { v: RECORD_VERSION, ...settings, credentials, passwordCaptured, notes, fingerprint: issuerFingerprint(ctx.writer, i) }
   return { entry: toEntry(ISSUER_KIND, i.name, credentials ? [credentials] : [], record), problems }
 }
 

@@ -15,7 +15,7 @@ import { PERMISSIONS, type VaultOperation } from '../vault/permissions.js'
 import type { VaultReader } from '../vault/reader.js'
 import { type DecideContext, decideObject, decideSetting, type PlanItem, type TargetObject } from './decide.js'
 import type { SourceObject } from './source.js'
-import { contactsCanonical, issuerFingerprint, type KindListing, listKind, readLive } from './target.js'
+import { contactsCanonical, type KindListing, listKind, readLive, targetIssuerFingerprint } from './target.js'
 import type { ConflictPolicy, PermissionCheck, PlanAction, RestoreMode, RestorePlan, TargetInfo } from './types.js'
 import { compareWorlds } from './world.js'
 
@@ -90,7 +90,7 @@ export async function planRestore(repo: Pick<RepositoryReader, 'fingerprint'>, r
       const unknown = `cannot read the target's ${kindOf(o)}s: ${listing.message}`
       return o.kind === 'certificate-issuer' || o.kind === 'certificate-contacts' ? decideSetting(o, { unknown }, ctx) : decideObject(o, { state: 'unknown', reason: unknown }, ctx)
     }
-    if (o.kind === 'certificate-issuer') return decideSetting(o, await settingState(() => issuerFingerprint(reader, repo, o.targetName)), ctx)
+    if (o.kind === 'certificate-issuer') return decideSetting(o, await settingState(() => targetIssuerFingerprint(reader, repo, o.targetName)), ctx)
     if (o.kind === 'certificate-contacts') return decideSetting(o, await settingState(() => contactsCanonical(reader)), ctx)
     const key = o.targetName.toLowerCase()
     let t: TargetObject = { state: 'absent' }

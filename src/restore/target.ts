@@ -3,16 +3,14 @@
  * keyed fingerprints of its versions, computed exactly as backup records them (FORMAT.md, "Fingerprints") so a
  * restore can tell identical, partly restored and different objects apart without exposing a value. Reads only.
  */
-import { canonicalJson, utf8 } from '../repo/encoding.js'
-import type { RepositoryReader } from '../repo/repository.js'
-import { FINGERPRINT } from '../backup/records.js'
+import { canonicalJson } from '../repo/encoding.js'
+import { certificateFingerprint, type Fingerprinter, issuerFingerprint, keyFingerprint, secretFingerprint } from '../backup/fingerprints.js'
 import type { ObjectKind } from '../core/types.js'
 import { mapLimit } from '../repo/concurrency.js'
 import { VaultError } from '../vault/errors.js'
 import type { VaultReader } from '../vault/reader.js'
 import type { DeletedObject, ListedObject, VersionInfo } from '../vault/types.js'
 
-type Fingerprinter = Pick<RepositoryReader, 'fingerprint'>
 
 /** The target's names of one kind. */
 export interface KindListing {
@@ -42,24 +40,16 @@ export async function listKind(reader: VaultReader, kind: ObjectKind): Promise<K
   return { live, deleted }
 }
 
-const fp = (f: Fingerprinter, label: string, body: unknown): string => f.fingerprint(label, utf8(canonicalJson(body)))
-
 /** The fingerprint of a version as backup computes it (the same labels and inputs). */
 async function versionFingerprint(reader: VaultReader, f: Fingerprinter, kind: ObjectKind, name: string, v: VersionInfo): Promise<string | undefined> {
-  const a = v.attributes
-  const common = { enabled: a.enabled, notBefore: a.notBefore ?? null, expiresOn: a.expiresOn ?? null, tags: v.tags }
   if (kind === 'secret') {
     // Disabled versions cannot be read (403 SecretDisabled): no fingerprint, as in backup.
-    if (!a.enabled) return undefined
-    const { value } = await reader.secretVersion(name, v.version)
-    return fp(f, FINGERPRINT.secret, { value, contentType: v.contentType ?? null, ...common })
+    if (!v.attributes.enabled) return undefined
+    return secretFingerprint(f, v, (await reader.secretVersion(name, v.version)).value)
   }
-  if (kind === 'key') {
-    const d = await reader.keyVersion(name, v.version)
-    return fp(f, FINGERPRINT.key, { jwk: d.publicJwk, keyOps: d.keyOps, exportable: d.exportable ?? null, releasePolicy: d.releasePolicy ?? null, ...common })
-  }
+  if (kind === 'key') return keyFingerprint(f, v, await reader.keyVersion(name, v.version))
   const d = await reader.certificateVersion(name, v.version)
-  return d.cer ? fp(f, FINGERPRINT.certificate, { cer: Buffer.from(d.cer).toString('base64'), ...common }) : undefined
+  return d.cer ? certificateFingerprint(f, v, d.cer) : undefined
 }
 
 /** What the snapshot recorded about a version: enough to recognise it in the target without reading its value. */
@@ -103,10 +93,9 @@ export async function readLive(reader: VaultReader, f: Fingerprinter, kind: Obje
 }
 
 /** The target's issuer `name` fingerprinted as backup does, or undefined when it has none by that name. */
-export async function issuerFingerprint(reader: VaultReader, f: Fingerprinter, name: string): Promise<string | undefined> {
+export async function targetIssuerFingerprint(reader: VaultReader, f: Fingerprinter, name: string): Promise<string | undefined> {
   try {
-    const i = await reader.issuer(name)
-    return fp(f, FINGERPRINT.issuer, { provider: i.provider ?? null, enabled: i.enabled ?? null, organizationId: i.organizationId ?? null, administratorContacts: i.administratorContacts ?? [], credentials: i.credentials ?? null })
+    return issuerFingerprint(f, await reader.issuer(name))
   } catch (err) {
     if (err instanceof VaultError && err.status === 404) return undefined
     throw err
