@@ -16,10 +16,11 @@
  * other and the backup's RSS is its own. Prints a table and writes bench/results/backup-<time>.json.
  */
 import { type ChildProcess, fork } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { saveResults, tableLines } from './report.js'
 import { DefaultAzureCredential } from '@azure/identity'
 import { CertificateClient } from '@azure/keyvault-certificates'
 import { KeyClient } from '@azure/keyvault-keys'
@@ -393,12 +394,9 @@ async function main(): Promise<void> {
         : []),
       ...(rss ? [[`peak RSS ${rss.objects / 1000}k / 5k objects`, `${rss.ratio.toFixed(2)} (${rss.atBig.toFixed(0)} MB / ${rss.at5k.toFixed(0)} MB)`, '<= 1.3']] : []),
     ]
-    const widths = [0, 1, 2].map((i) => Math.max(...table.map((r) => (r[i] as string).length)))
     log('')
-    for (const row of table) log(row.map((c, i) => c.padEnd(widths[i] as number)).join('  '))
-    const out = join(fileURLToPath(new URL('.', import.meta.url)), 'results')
-    await mkdir(out, { recursive: true })
-    await writeFile(join(out, `backup-${results.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(results, null, 2)}\n`)
+    for (const line of tableLines(table)) log(line)
+    await saveResults('backup', results)
   } finally {
     em.send({ type: 'stop' })
     await new Promise((r) => em.on('exit', r))

@@ -14,10 +14,11 @@
  * Prints a table and writes bench/results/restore-<time>.json.
  */
 import { type ChildProcess, fork } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { saveResults, tableLines } from './report.js'
 import { KEY_LIMITS, SECRET_LIMITS, THROTTLE_WINDOW_MS } from '../src/core/limits.js'
 import { openRepository } from '../src/repo/repository.js'
 import { runRestore } from '../src/restore/restore.js'
@@ -160,12 +161,9 @@ async function main(): Promise<void> {
       ['full restore (native) / create floor', `${native.ratioToFloor.toFixed(2)} (${native.seconds.toFixed(1)} s / ${native.floorSeconds.toFixed(1)} s)`, '<= 1.2'],
       ...(value ? [['secrets by value / create floor', `${value.ratioToFloor.toFixed(2)} (${value.seconds.toFixed(1)} s / ${value.floorSeconds.toFixed(1)} s)`, '<= 1.2']] : []),
     ]
-    const widths = [0, 1, 2].map((i) => Math.max(...table.map((r) => (r[i] as string).length)))
     log('')
-    for (const row of table) log(row.map((c, i) => c.padEnd(widths[i] as number)).join('  '))
-    const out = join(fileURLToPath(new URL('.', import.meta.url)), 'results')
-    await mkdir(out, { recursive: true })
-    await writeFile(join(out, `restore-${results.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(results, null, 2)}\n`)
+    for (const line of tableLines(table)) log(line)
+    await saveResults('restore', results)
   } finally {
     em.send({ type: 'stop' })
     await new Promise((r) => em.on('exit', r))
