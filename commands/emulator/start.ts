@@ -3,10 +3,19 @@ import { Command, Flags } from '@oclif/core'
 import { KvdrError } from '../../src/core/errors.js'
 import { describeEmulator, loadEmulatorConfig, startEmulator, type EmulatorConfig } from '../../src/emulator/index.js'
 
+/**
+ * Without --config: the default vaults plus a system-assigned managed identity with Key Vault Administrator on
+ * everything, so `DefaultAzureCredential` (kvdr's default) works with the variables the banner prints.
+ */
+const QUICK_START: EmulatorConfig = {
+  principals: [{ name: 'kvdr-emulator-host', type: 'managedIdentity', systemAssigned: true }],
+  roleAssignments: [{ principal: 'kvdr-emulator-host', role: 'Key Vault Administrator', scope: '/' }],
+}
+
 export default class EmulatorStart extends Command {
   static override summary = 'Run a local Azure Key Vault emulator for offline DR rehearsals and tests.'
   static override description =
-    'Serves several vaults over HTTPS, by host name on one shared port (<vault>.vault.azure.net:<port>) and on a port per vault (https://localhost:<port>), with an Entra-compatible token service, managed-identity endpoints, RBAC, throttling, fault injection, an audit log and a control API. Without --config it serves kv-primary and kv-dr (one subscription, geography Europe) and kv-us (United States).'
+    'Serves several vaults over HTTPS, by host name on one shared port (<vault>.vault.azure.net:<port>) and on a port per vault (https://localhost:<port>), with an Entra-compatible token service, managed-identity endpoints, RBAC, throttling, fault injection, an audit log and a control API. Without --config it serves kv-primary and kv-dr (one subscription, geography Europe) and kv-us (United States), and a system-assigned managed identity (Key Vault Administrator) for DefaultAzureCredential.'
   static override examples = [
     '<%= config.bin %> emulator start',
     '<%= config.bin %> emulator start --config emulator.yaml --port 9443 --state-dir ./.kvdr/emulator',
@@ -25,7 +34,7 @@ export default class EmulatorStart extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(EmulatorStart)
     try {
-      const config: EmulatorConfig = flags.config === undefined ? {} : await loadEmulatorConfig(flags.config)
+      const config: EmulatorConfig = flags.config === undefined ? QUICK_START : await loadEmulatorConfig(flags.config)
       const emulator = await startEmulator({
         ...config,
         port: flags.port ?? config.port ?? 8443,

@@ -49,11 +49,20 @@ export function describeEmulator(
       '  3. Credential (tokens from the emulator\'s token service):',
       `     a. Client secret:     new ClientSecretCredential("${admin.tenantId}", "${admin.clientId}", "${admin.clientSecret ?? ''}",`,
       `          { authorityHost: "${h.authorityHost}", disableInstanceDiscovery: true })   # ${admin.name}, Key Vault Administrator`,
-      '     b. DefaultAzureCredential as a managed identity, with only these variables set:',
-      `          AZURE_POD_IDENTITY_AUTHORITY_HOST=${h.managedIdentity.imds}   (IMDS form), or`,
-      `          IDENTITY_ENDPOINT=${h.managedIdentity.appService} IDENTITY_HEADER=${h.managedIdentity.identityHeader}   (App Service form)`,
-      '          plus NODE_EXTRA_CA_CERTS above, and AZURE_CLIENT_ID=<client id> for a user-assigned identity.',
     )
+    const identities = h.principals.filter((p) => p.type === 'managedIdentity')
+    if (identities.length === 0) {
+      lines.push('     b. DefaultAzureCredential as a managed identity: add one to the config (principals: type managedIdentity).')
+    } else {
+      lines.push(
+        '     b. DefaultAzureCredential as a managed identity, with only these variables set:',
+        `          AZURE_POD_IDENTITY_AUTHORITY_HOST=${h.managedIdentity.imds}   (IMDS form), or`,
+        `          IDENTITY_ENDPOINT=${h.managedIdentity.appService} IDENTITY_HEADER=${h.managedIdentity.identityHeader}   (App Service form)`,
+        identities.some((p) => p.systemAssigned)
+          ? '          plus NODE_EXTRA_CA_CERTS above, and AZURE_CLIENT_ID=<client id> for a user-assigned identity.'
+          : '          plus NODE_EXTRA_CA_CERTS above, and AZURE_CLIENT_ID=<client id> of a managed identity below (none is system-assigned).',
+      )
+    }
     const others = h.principals.slice(1)
     if (others.length > 0) {
       lines.push('     Principals:')

@@ -86,6 +86,9 @@ describe('kvdr emulator start', () => {
       expect(text).toContain(`NODE_EXTRA_CA_CERTS=${caPath}`)
       expect(text).toContain('kv-cli-dr')
       expect(text).toContain('purge protection on (Recoverable)')
+      // This config names no managed identity: the banner does not offer variables that could not work.
+      expect(text).toContain('DefaultAzureCredential as a managed identity: add one to the config')
+      expect(text).not.toContain('IDENTITY_ENDPOINT=')
       const ca = await readFile(caPath, 'utf8')
       // The printed client credentials of the built-in administrator work with @azure/identity as printed.
       const printed = /new ClientSecretCredential\("([^"]+)", "([^"]+)", "([^"]+)",\s+\{ authorityHost: "([^"]+)", disableInstanceDiscovery: true \}/.exec(text)
@@ -113,6 +116,28 @@ describe('kvdr emulator start', () => {
     }
     expect(await exited(child)).toBe(0)
     expect(output()).toContain('kvdr emulator stopped.')
+  })
+
+  it('without a config, kvdr itself backs up a vault with DefaultAzureCredential set up exactly as the banner says', async () => {
+    const { child, output } = await start(['--port', '0', '--data-dir', TEST_DATA_DIR])
+    try {
+      const text = output()
+      const hostUrl = /(https:\/\/kv-primary\.vault\.azure\.net:\d+)/.exec(text)?.[1] as string
+      const caPath = /CA certificate: (\S+)/.exec(text)?.[1] as string
+      const [, endpoint, header] = /IDENTITY_ENDPOINT=(\S+) IDENTITY_HEADER=(\S+)/.exec(text) ?? []
+      expect(hostUrl && caPath && endpoint && header).toBeTruthy()
+      const repo = join(dir, 'quick-start-repo')
+      // Only what the banner prints, plus kvdr's own network settings for the vault's host name and CA.
+      const env = { PATH: process.env.PATH, HOME: dir, IDENTITY_ENDPOINT: endpoint, IDENTITY_HEADER: header, NODE_EXTRA_CA_CERTS: caPath, KVDR_CA_FILE: caPath, KVDR_RESOLVE: 'kv-primary.vault.azure.net=127.0.0.1', KVDR_PASSWORD: 'quick start passphrase' }
+      const kvdr = (args: string[]): Promise<{ stdout: string }> => promisify(execFile)(process.execPath, [BIN, ...args], { cwd: ROOT, env })
+      await kvdr(['repo', 'init', '--repo', repo, '--kdf-cost', '10'])
+      const backup = JSON.parse((await kvdr(['backup', '--vault', hostUrl, '--repo', repo, '--json'])).stdout) as { exitCode: number; vaults: Array<{ status: string; world: { region?: string } }> }
+      expect(backup.exitCode).toBe(0)
+      expect(backup.vaults[0]).toMatchObject({ status: 'ok', world: { region: 'westeurope' } })
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited(child)).toBe(0)
   })
 
   it('exits 2 with the file, the field and a hint for an invalid config', async () => {
