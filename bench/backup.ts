@@ -15,12 +15,13 @@
  * The emulator and each backup run in their own processes (this file with `--role`), so neither starves the
  * other and the backup's RSS is its own. Prints a table and writes bench/results/backup-<time>.json.
  */
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { saveResults, tableLines } from './report.js'
+import { forkRole, request } from './roles.js'
 import { DefaultAzureCredential } from '@azure/identity'
 import { CertificateClient } from '@azure/keyvault-certificates'
 import { KeyClient } from '@azure/keyvault-keys'
@@ -207,25 +208,9 @@ async function backupRole(): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 // Orchestrator.
 
-function child(role: string, env: Record<string, string> = {}): ChildProcess {
-  return fork(SELF, ['--role', role], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
-}
-
-function request<T>(c: ChildProcess, msg: unknown, expect: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const on = (m: { type: string; message?: string }): void => {
-      if (m.type === 'error') reject(new Error(m.message))
-      else if (m.type === expect) resolve(m as T)
-      else return
-      c.off('message', on)
-    }
-    c.on('message', on)
-    if (msg !== undefined) c.send(msg as never)
-  })
-}
 
 async function backupOnce(job: BackupJob): Promise<{ wallMs: number; exitCode: number; counts: Record<string, number>; requests: Record<string, number>; contents: Record<string, number>; cpuSeconds: number; maxRssMB: number; error?: unknown }> {
-  const c = child('backup', { KVDR_BENCH_JOB: JSON.stringify(job) })
+  const c = forkRole(SELF, 'backup', { KVDR_BENCH_JOB: JSON.stringify(job) })
   let out = ''
   c.stdout?.on('data', (d: Buffer) => (out += d.toString()))
   const code = await new Promise<number | null>((r) => c.on('exit', r))
@@ -363,7 +348,7 @@ async function memory(b: Bench) {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'kvdr-bench-backup-'))
-  const em = child('emulator')
+  const em = forkRole(SELF, 'emulator')
   try {
     const ready = await request<{ vaults: Array<{ name: string; url: string }>; caPem: string; identity: Record<string, string> }>(em, undefined, 'ready')
     // kvdr (and the naive loop) authenticate as the emulator's managed identity, through DefaultAzureCredential.

@@ -13,12 +13,12 @@
  *      version is a create.
  * Prints a table and writes bench/results/restore-<time>.json.
  */
-import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { saveResults, tableLines } from './report.js'
+import { forkRole, request } from './roles.js'
 import { KEY_LIMITS, SECRET_LIMITS, THROTTLE_WINDOW_MS } from '../src/core/limits.js'
 import { openRepository } from '../src/repo/repository.js'
 import { runRestore } from '../src/restore/restore.js'
@@ -78,25 +78,9 @@ async function restoreRole(): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 // Orchestrator.
 
-function child(script: string, role: string, env: Record<string, string> = {}): ChildProcess {
-  return fork(script, ['--role', role], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
-}
-
-function request<T>(c: ChildProcess, msg: unknown, expect: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const on = (m: { type: string; message?: string }): void => {
-      if (m.type === 'error') reject(new Error(m.message))
-      else if (m.type === expect) resolve(m as T)
-      else return
-      c.off('message', on)
-    }
-    c.on('message', on)
-    if (msg !== undefined) c.send(msg as never)
-  })
-}
 
 async function runChild<T>(script: string, role: string, job: unknown): Promise<T> {
-  const c = child(script, role, { KVDR_BENCH_JOB: JSON.stringify(job) })
+  const c = forkRole(script, role, { KVDR_BENCH_JOB: JSON.stringify(job) })
   let out = ''
   c.stdout?.on('data', (d: Buffer) => (out += d.toString()))
   const code = await new Promise<number | null>((r) => c.on('exit', r))
@@ -120,7 +104,7 @@ interface RestoreOutput {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'kvdr-bench-restore-'))
-  const em = child(BACKUP_BENCH, 'emulator')
+  const em = forkRole(BACKUP_BENCH, 'emulator')
   try {
     const ready = await request<{ vaults: Array<{ name: string; url: string }>; caPem: string; identity: Record<string, string> }>(em, undefined, 'ready')
     Object.assign(process.env, ready.identity)
