@@ -7,7 +7,9 @@
  * Magic, version and kind are authenticated as associated data.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import { isValidVersion } from '../core/types.js'
 import { KvHttpError } from './http/errors.js'
+import type { VersionRecord } from './model/versioned.js'
 
 const MAGIC = Buffer.from('KVDR-EMULATOR-BACKUP', 'ascii')
 const FORMAT_VERSION = 1
@@ -96,4 +98,23 @@ export function createBackupCodec(worldSecret: Uint8Array): BackupCodec {
 
 function norm(s: string): string {
   return s.trim().toLowerCase()
+}
+
+/** The versions of a decrypted backup: a non-empty list of well-formed versions whose payloads pass `payloadOk`. */
+export function isVersionList<P>(x: unknown, payloadOk: (p: Record<string, unknown>) => boolean): x is VersionRecord<P>[] {
+  return (
+    Array.isArray(x) &&
+    x.length > 0 &&
+    x.every(
+      (v: Partial<VersionRecord<unknown>> | null) =>
+        typeof v?.version === 'string' &&
+        isValidVersion(v.version) &&
+        typeof v.attributes?.enabled === 'boolean' &&
+        typeof v.attributes.created === 'number' &&
+        typeof v.attributes.updated === 'number' &&
+        typeof v.payload === 'object' &&
+        v.payload !== null &&
+        payloadOk(v.payload as Record<string, unknown>),
+    )
+  )
 }

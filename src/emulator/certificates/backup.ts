@@ -3,9 +3,9 @@
  * policy, and the managed key and secret versions behind them; restore recreates all three under the same ids.
  */
 import type { Clock } from '../../core/clock.js'
-import { isValidObjectName, isValidVersion } from '../../core/types.js'
+import { isValidObjectName } from '../../core/types.js'
 import type { BackupCodec } from '../backup.js'
-import { malformedBackup } from '../backup.js'
+import { isVersionList, malformedBackup } from '../backup.js'
 import { CERTIFICATE_LABELS, MAX_BACKUP_VERSIONS, deletedButRecoverable, restoreConflict, tooManyVersionsToBackUp } from '../model/messages.js'
 import type { Vault } from '../model/vault.js'
 import type { VersionRecord, VersionedCollection } from '../model/versioned.js'
@@ -76,25 +76,6 @@ export function restoreCertificate(vault: Vault, clock: Clock, codec: BackupCode
   if (backup.key) keysOf(vault).restore({ name: backup.key.name, managed: true, versions: backup.key.versions }, conflictId)
   if (backup.secret) secretsOf(vault).restore({ name: backup.secret.name, managed: true, versions: backup.secret.versions }, conflictId)
   return record
-}
-
-/** A non-empty list of versions whose payloads pass `payloadOk`. */
-function isVersionList<P>(x: unknown, payloadOk: (p: Record<string, unknown>) => boolean): x is VersionRecord<P>[] {
-  return (
-    Array.isArray(x) &&
-    x.length > 0 &&
-    x.every(
-      (v: Partial<VersionRecord<unknown>> | null) =>
-        typeof v?.version === 'string' &&
-        isValidVersion(v.version) &&
-        typeof v.attributes?.enabled === 'boolean' &&
-        typeof v.attributes.created === 'number' &&
-        typeof v.attributes.updated === 'number' &&
-        typeof v.payload === 'object' &&
-        v.payload !== null &&
-        payloadOk(v.payload as Record<string, unknown>),
-    )
-  )
 }
 
 function isVersionsBackup(x: unknown, name: string, payloadOk: (p: Record<string, unknown>) => boolean): boolean {

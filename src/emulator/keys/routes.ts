@@ -3,8 +3,8 @@
  * list deleted, recover, purge, backup and restore here; rotation and rotation policies in rotation-routes.ts; the
  * cryptographic operations and release in crypto-routes.ts.
  */
-import { isValidObjectName, isValidVersion } from '../../core/types.js'
-import { malformedBackup } from '../backup.js'
+import { isValidObjectName } from '../../core/types.js'
+import { isVersionList, malformedBackup } from '../backup.js'
 import { badParameter } from '../http/errors.js'
 import { paginate } from '../http/paging.js'
 import type { HandlerContext, HandlerResult, Router } from '../http/router.js'
@@ -205,20 +205,10 @@ function isKeyBackup(x: unknown): x is KeyBackup {
     typeof b.name === 'string' &&
     isValidObjectName(b.name) &&
     typeof b.managed === 'boolean' &&
-    Array.isArray(b.versions) &&
-    b.versions.length > 0 &&
-    b.versions.every(
-      (v) =>
-        typeof v?.version === 'string' &&
-        isValidVersion(v.version) &&
-        typeof v.attributes?.enabled === 'boolean' &&
-        typeof v.attributes.created === 'number' &&
-        typeof v.attributes.updated === 'number' &&
-        typeof v.payload?.material?.kty === 'string' &&
-        (KEY_TYPES as readonly string[]).includes(v.payload.material.kty) &&
-        Array.isArray(v.payload.keyOps) &&
-        typeof v.payload.exportable === 'boolean',
-    )
+    isVersionList(b.versions, (p) => {
+      const kty = (p.material as { kty?: unknown } | null)?.kty
+      return typeof kty === 'string' && (KEY_TYPES as readonly string[]).includes(kty) && Array.isArray(p.keyOps) && typeof p.exportable === 'boolean'
+    })
   )
 }
 

@@ -8,8 +8,8 @@ import type { HandlerContext, HandlerResult, Router } from '../http/router.js'
 import { objectBody, optionalAttributes, optionalString, optionalTags, requireValidName } from '../http/validate.js'
 import { MAX_BACKUP_VERSIONS, SECRET_LABELS, managedByCertificate, tooManyVersionsToBackUp } from '../model/messages.js'
 import { latest, type ObjectRecord, type VersionRecord } from '../model/versioned.js'
-import { malformedBackup } from '../backup.js'
-import { isValidObjectName, isValidVersion } from '../../core/types.js'
+import { isVersionList, malformedBackup } from '../backup.js'
+import { isValidObjectName } from '../../core/types.js'
 import {
   deletedSecretBundle,
   deletedSecretItem,
@@ -179,17 +179,7 @@ function isSecretBackup(x: unknown): x is SecretBackup {
     typeof b.name === 'string' &&
     isValidObjectName(b.name) &&
     typeof b.managed === 'boolean' &&
-    Array.isArray(b.versions) &&
-    b.versions.length > 0 &&
-    b.versions.every(
-      (v) =>
-        typeof v?.version === 'string' &&
-        isValidVersion(v.version) &&
-        typeof v.attributes?.enabled === 'boolean' &&
-        typeof v.attributes.created === 'number' &&
-        typeof v.attributes.updated === 'number' &&
-        typeof v.payload?.value === 'string',
-    )
+    isVersionList(b.versions, (p) => typeof p.value === 'string')
   )
 }
 
