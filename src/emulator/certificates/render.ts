@@ -5,7 +5,7 @@
  * no key material, no issuer password.
  */
 import type { HandlerContext } from '../http/router.js'
-import { latest } from '../model/versioned.js'
+import { deletedFields, latest } from '../model/versioned.js'
 import type { Contact, Issuer } from './issuers.js'
 import { metaOf, type CertificateRecord, type CertificateVersion, type PendingOperation, type StoredPolicy } from './model.js'
 import { thumbprint } from './x509-facts.js'
@@ -93,26 +93,16 @@ export function certificateItem(view: View, record: CertificateRecord, v: Certif
   }
 }
 
-function deletedFields(view: View, record: CertificateRecord): Record<string, unknown> {
-  const d = record.deleted
-  if (!d) throw new Error(`certificate ${record.name} is not deleted`)
-  return {
-    recoveryId: `${view.baseUrl}/deletedcertificates/${record.name}`,
-    deletedDate: Math.floor(d.deletedAt / 1000),
-    scheduledPurgeDate: Math.floor(d.scheduledPurgeAt / 1000),
-  }
-}
-
 /** DeletedCertificateBundle (latest version). */
 export function deletedCertificateBundle(view: View, record: CertificateRecord): Record<string, unknown> {
-  return { ...deletedFields(view, record), ...certificateBundle(view, record, latest(record)) }
+  return { ...deletedFields(view.baseUrl, 'deletedcertificates', record), ...certificateBundle(view, record, latest(record)) }
 }
 
 /** DeletedCertificateItem (id without version; attributes with the recovery level, as the service's example shows). */
 export function deletedCertificateItem(view: View, record: CertificateRecord): Record<string, unknown> {
   const v = latest(record)
   return {
-    ...deletedFields(view, record),
+    ...deletedFields(view.baseUrl, 'deletedcertificates', record),
     id: certificateId(view.baseUrl, record.name),
     ...x5tOf(v),
     attributes: attributes(view, v),

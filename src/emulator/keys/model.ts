@@ -8,7 +8,7 @@ import type { HandlerContext } from '../http/router.js'
 import { KvHttpError } from '../http/errors.js'
 import { KEY_LABELS } from '../model/messages.js'
 import type { Vault } from '../model/vault.js'
-import { latest, type AttributesInput, type ObjectRecord, type VersionedCollection, type VersionRecord } from '../model/versioned.js'
+import { deletedFields, latest, type AttributesInput, type ObjectRecord, type VersionedCollection, type VersionRecord } from '../model/versioned.js'
 import { defaultKeyOps, describeKey, publicJwk, validateKeyOps, type KeyMaterial } from './crypto.js'
 import { onTheWire } from './errors.js'
 
@@ -88,24 +88,14 @@ export function keyItem(view: KeyView, record: ObjectRecord<KeyPayload>, v: Vers
   return { kid: keyId(view.baseUrl, record.name, withVersion ? v.version : undefined), ...common(view, record, v) }
 }
 
-function deletedFields(baseUrl: string, record: ObjectRecord<KeyPayload>): Record<string, unknown> {
-  const d = record.deleted
-  if (!d) throw new Error(`key ${record.name} is not deleted`)
-  return {
-    recoveryId: `${baseUrl}/deletedkeys/${record.name}`,
-    deletedDate: Math.floor(d.deletedAt / 1000),
-    scheduledPurgeDate: Math.floor(d.scheduledPurgeAt / 1000),
-  }
-}
-
 /** DeletedKeyBundle (latest version). */
 export function deletedKeyBundle(view: KeyView, record: ObjectRecord<KeyPayload>): Record<string, unknown> {
-  return { ...deletedFields(view.baseUrl, record), ...keyBundle(view, record, latest(record)) }
+  return { ...deletedFields(view.baseUrl, 'deletedkeys', record), ...keyBundle(view, record, latest(record)) }
 }
 
 /** DeletedKeyItem (kid without version). */
 export function deletedKeyItem(view: KeyView, record: ObjectRecord<KeyPayload>): Record<string, unknown> {
-  return { ...deletedFields(view.baseUrl, record), ...keyItem(view, record, latest(record), false) }
+  return { ...deletedFields(view.baseUrl, 'deletedkeys', record), ...keyItem(view, record, latest(record), false) }
 }
 
 /** What a certificate passes for the key behind it. */

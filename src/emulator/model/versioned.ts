@@ -54,6 +54,16 @@ export interface ObjectRecord<P> {
   purgingUntil?: number
 }
 
+/**
+ * The fields every Deleted*Bundle and Deleted*Item carries: `recoveryId` under `collection` (`deletedsecrets`,
+ * `deletedkeys`, `deletedcertificates`), `deletedDate` and `scheduledPurgeDate` in seconds. Throws when not deleted.
+ */
+export function deletedFields(baseUrl: string, collection: string, record: ObjectRecord<unknown>): Record<string, unknown> {
+  const d = record.deleted
+  if (!d) throw new Error(`${record.name} is not deleted`)
+  return { recoveryId: `${baseUrl}/${collection}/${record.name}`, deletedDate: Math.floor(d.deletedAt / 1000), scheduledPurgeDate: Math.floor(d.scheduledPurgeAt / 1000) }
+}
+
 /** A collection's stored state: objects by lower-cased name. */
 export interface CollectionState<P> {
   objects: Record<string, ObjectRecord<P>>

@@ -6,7 +6,7 @@
 import type { HandlerContext } from '../http/router.js'
 import { SECRET_LABELS } from '../model/messages.js'
 import type { Vault } from '../model/vault.js'
-import { latest, type ObjectRecord, type VersionedCollection, type VersionRecord } from '../model/versioned.js'
+import { deletedFields, latest, type ObjectRecord, type VersionedCollection, type VersionRecord } from '../model/versioned.js'
 
 /** What a secret version stores besides attributes and tags. */
 export interface SecretPayload {
@@ -83,22 +83,12 @@ export function secretItem(view: View, record: ObjectRecord<SecretPayload>, v: V
   return { id: secretId(view.baseUrl, record.name, withVersion ? v.version : undefined), ...common(view, record, v) }
 }
 
-function deletedFields(baseUrl: string, record: ObjectRecord<SecretPayload>): Record<string, unknown> {
-  const d = record.deleted
-  if (!d) throw new Error(`secret ${record.name} is not deleted`)
-  return {
-    recoveryId: `${baseUrl}/deletedsecrets/${record.name}`,
-    deletedDate: Math.floor(d.deletedAt / 1000),
-    scheduledPurgeDate: Math.floor(d.scheduledPurgeAt / 1000),
-  }
-}
-
 /** DeletedSecretBundle (latest version, no value). */
 export function deletedSecretBundle(view: View, record: ObjectRecord<SecretPayload>): Record<string, unknown> {
-  return { ...deletedFields(view.baseUrl, record), ...secretBundle(view, record, latest(record)) }
+  return { ...deletedFields(view.baseUrl, 'deletedsecrets', record), ...secretBundle(view, record, latest(record)) }
 }
 
 /** DeletedSecretItem (id without version). */
 export function deletedSecretItem(view: View, record: ObjectRecord<SecretPayload>): Record<string, unknown> {
-  return { ...deletedFields(view.baseUrl, record), ...secretItem(view, record, latest(record), false) }
+  return { ...deletedFields(view.baseUrl, 'deletedsecrets', record), ...secretItem(view, record, latest(record), false) }
 }
