@@ -5,7 +5,7 @@
  * no key material, no issuer password.
  */
 import type { HandlerContext } from '../http/router.js'
-import { deletedFields, latest } from '../model/versioned.js'
+import { deletedFields, latest, wireAttributes } from '../model/versioned.js'
 import type { Contact, Issuer } from './issuers.js'
 import { metaOf, type CertificateRecord, type CertificateVersion, type PendingOperation, type StoredPolicy } from './model.js'
 import { thumbprint } from './x509-facts.js'
@@ -28,20 +28,6 @@ function itemsHaveSubject(apiVersion: string): boolean {
   return /^\d{4}-\d{2}-\d{2}/.test(apiVersion) && apiVersion.slice(0, 10) >= '2025-07-01'
 }
 
-function validity(v: CertificateVersion): Record<string, unknown> {
-  const a = v.attributes
-  return {
-    enabled: a.enabled,
-    ...(a.nbf === undefined ? {} : { nbf: a.nbf }),
-    ...(a.exp === undefined ? {} : { exp: a.exp }),
-    created: a.created,
-    updated: a.updated,
-  }
-}
-
-function attributes(view: View, v: CertificateVersion): Record<string, unknown> {
-  return { ...validity(v), recoveryLevel: view.vault.recoveryLevel, recoverableDays: view.vault.settings.softDeleteRetentionDays }
-}
 
 function tagsOf(v: CertificateVersion): Record<string, unknown> {
   return v.tags && Object.keys(v.tags).length > 0 ? { tags: { ...v.tags } } : {}
@@ -74,7 +60,7 @@ export function certificateBundle(view: View, record: CertificateRecord, v: Cert
           cer: v.payload.cer,
         }
       : {}),
-    attributes: attributes(view, v),
+    attributes: wireAttributes(v.attributes, view.vault),
     ...tagsOf(v),
     policy: policyBody(view, record.name, meta.policy),
     ...(meta.operation ? { pending: { id: `${certificateId(view.baseUrl, record.name)}/pending` } } : {}),
@@ -87,7 +73,7 @@ export function certificateItem(view: View, record: CertificateRecord, v: Certif
   return {
     id: certificateId(view.baseUrl, record.name, withVersion ? v.version : undefined),
     ...x5tOf(v),
-    attributes: validity(v),
+    attributes: wireAttributes(v.attributes),
     ...tagsOf(v),
     ...(itemsHaveSubject(view.apiVersion) ? { subject: '' } : {}),
   }
@@ -105,7 +91,7 @@ export function deletedCertificateItem(view: View, record: CertificateRecord): R
     ...deletedFields(view.baseUrl, 'deletedcertificates', record),
     id: certificateId(view.baseUrl, record.name),
     ...x5tOf(v),
-    attributes: attributes(view, v),
+    attributes: wireAttributes(v.attributes, view.vault),
     ...tagsOf(v),
   }
 }

@@ -8,7 +8,7 @@ import type { HandlerContext } from '../http/router.js'
 import { KvHttpError } from '../http/errors.js'
 import { KEY_LABELS } from '../model/messages.js'
 import type { Vault } from '../model/vault.js'
-import { deletedFields, latest, type AttributesInput, type ObjectRecord, type VersionedCollection, type VersionRecord } from '../model/versioned.js'
+import { deletedFields, latest, wireAttributes, type AttributesInput, type ObjectRecord, type VersionedCollection, type VersionRecord } from '../model/versioned.js'
 import { defaultKeyOps, describeKey, publicJwk, validateKeyOps, type KeyMaterial } from './crypto.js'
 import { onTheWire } from './errors.js'
 
@@ -49,17 +49,13 @@ function hsmPlatform(kty: string): string {
 }
 
 function attributes(vault: Vault, v: VersionRecord<KeyPayload>): Record<string, unknown> {
-  const a = v.attributes
   const shape = describeKey(v.payload.material)
+  // The service's order: key_size right after enabled.
+  const { enabled, ...rest } = wireAttributes(v.attributes, vault)
   return {
-    enabled: a.enabled,
+    enabled,
     ...(shape.keySize === undefined ? {} : { key_size: shape.keySize }),
-    ...(a.nbf === undefined ? {} : { nbf: a.nbf }),
-    ...(a.exp === undefined ? {} : { exp: a.exp }),
-    created: a.created,
-    updated: a.updated,
-    recoveryLevel: vault.recoveryLevel,
-    recoverableDays: vault.settings.softDeleteRetentionDays,
+    ...rest,
     exportable: v.payload.exportable,
     hsmPlatform: hsmPlatform(shape.kty),
   }

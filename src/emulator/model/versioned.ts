@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../core/clock.js'
 import type { KvHttpError } from '../http/errors.js'
+import type { Vault } from './vault.js'
 import {
   beingDeleted,
   beingRecovered,
@@ -25,6 +26,21 @@ export interface ObjectAttributes {
   exp?: number
   created: number
   updated: number
+}
+
+/**
+ * Attributes on the wire: enabled, nbf and exp when set, created, updated; with `vault`, also its recoveryLevel and
+ * recoverableDays (bundles and most items carry them).
+ */
+export function wireAttributes(a: ObjectAttributes, vault?: Pick<Vault, 'recoveryLevel' | 'settings'>): Record<string, unknown> {
+  return {
+    enabled: a.enabled,
+    ...(a.nbf === undefined ? {} : { nbf: a.nbf }),
+    ...(a.exp === undefined ? {} : { exp: a.exp }),
+    created: a.created,
+    updated: a.updated,
+    ...(vault ? { recoveryLevel: vault.recoveryLevel, recoverableDays: vault.settings.softDeleteRetentionDays } : {}),
+  }
 }
 
 /** One version. `payload` is the kind's own data (secret value, key material, ...), JSON-serialisable. */

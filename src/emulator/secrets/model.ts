@@ -6,7 +6,7 @@
 import type { HandlerContext } from '../http/router.js'
 import { SECRET_LABELS } from '../model/messages.js'
 import type { Vault } from '../model/vault.js'
-import { deletedFields, latest, type ObjectRecord, type VersionedCollection, type VersionRecord } from '../model/versioned.js'
+import { deletedFields, latest, wireAttributes, type ObjectRecord, type VersionedCollection, type VersionRecord } from '../model/versioned.js'
 
 /** What a secret version stores besides attributes and tags. */
 export interface SecretPayload {
@@ -40,23 +40,10 @@ export function secretId(baseUrl: string, name: string, version?: string): strin
   return version === undefined ? `${baseUrl}/secrets/${name}` : `${baseUrl}/secrets/${name}/${version}`
 }
 
-function attributes(vault: Vault, v: VersionRecord<SecretPayload>): Record<string, unknown> {
-  const a = v.attributes
-  return {
-    enabled: a.enabled,
-    ...(a.nbf === undefined ? {} : { nbf: a.nbf }),
-    ...(a.exp === undefined ? {} : { exp: a.exp }),
-    created: a.created,
-    updated: a.updated,
-    recoveryLevel: vault.recoveryLevel,
-    recoverableDays: vault.settings.softDeleteRetentionDays,
-  }
-}
-
 function common(view: View, record: ObjectRecord<SecretPayload>, v: VersionRecord<SecretPayload>): Record<string, unknown> {
   return {
     ...(v.payload.contentType === undefined ? {} : { contentType: v.payload.contentType }),
-    attributes: attributes(view.vault, v),
+    attributes: wireAttributes(v.attributes, view.vault),
     ...(v.tags && Object.keys(v.tags).length > 0 ? { tags: { ...v.tags } } : {}),
     ...(v.payload.keyPath === undefined ? {} : { kid: `${view.baseUrl}/${v.payload.keyPath}` }),
     ...(record.managed ? { managed: true } : {}),
